@@ -1,0 +1,521 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/synapsed/storegen/runtime/backend"
+)
+
+// Key layout. A store named n keeps
+//
+//	n 0x00 key                  -> encoded record
+//	n 0x01 index 0x00 ik        -> key   (unique index)
+//	n 0x01 index 0x00 ik key    -> key   (plain index)
+//
+// where key and ik are the order-preserving encodings of the primary key and
+// of the indexed fields. Names hold no 0x00 or 0x01, so no keyspace is a
+// prefix of another's.
+const (
+	valueTag = 0x00
+	indexTag = 0x01
+)
+
+// Table is the runtime half of a generated store: it owns the key layout,
+// index upkeep and error wrapping for records of type V keyed by K.
+// Generated stores hold one and forward to it. It is safe for concurrent use.
+type Table[K, V any] struct {
+	db          *DB
+	s           *Schema[K, V]
+	valuePrefix []byte
+	indexPrefix [][]byte
+}
+
+// NewTable binds schema s to db. It panics if s is malformed, which is a bug
+// in generated code, not a runtime condition.
+func NewTable[K, V any](db *DB, s *Schema[K, V]) *Table[K, V] {
+	if err := validName(s.Name); err != nil {
+		panic(err)
+	}
+	t := &Table[K, V]{db: db, s: s}
+	t.valuePrefix = append([]byte(s.Name), valueTag)
+	seen := make(map[string]bool, len(s.Indexes))
+	for _, ix := range s.Indexes {
+		if err := validName(ix.Name); err != nil || seen[ix.Name] {
+			panic(fmt.Sprintf("storegen: store %s: bad or duplicate index name %q", s.Name, ix.Name))
+		}
+		seen[ix.Name] = true
+		p := append([]byte(s.Name), indexTag)
+		p = append(p, ix.Name...)
+		t.indexPrefix = append(t.indexPrefix, append(p, 0x00))
+	}
+	db.register(s.Name)
+	return t
+}
+
+func validName(name string) error {
+	if name == "" {
+		return errors.New("storegen: empty keyspace name")
+	}
+	for _, c := range []byte(name) {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || 'A' <= c && c <= 'Z') {
+			return fmt.Errorf("storegen: keyspace name %q: only letters, digits and '_' are allowed", name)
+		}
+	}
+	return nil
+}
+
+// Name returns the store's keyspace name.
+func (t *Table[K, V]) Name() string { return t.s.Name }
+
+// DB returns the DB the table stores into.
+func (t *Table[K, V]) DB() *DB { return t.db }
+
+func (t *Table[K, V]) appendValueKey(dst []byte, k K) []byte {
+	return t.s.AppendKey(append(dst, t.valuePrefix...), k)
+}
+
+func (t *Table[K, V]) opError(op string, k K, err error) error {
+	return &OpError{Store: t.s.Name, Op: op, Key: t.s.formatKey(k), Err: mapBackendErr(err)}
+}
+
+func (t *Table[K, V]) indexError(op string, ix int, value []byte, err error) error {
+	key := Redacted
+	if !t.s.Indexes[ix].Sensitive {
+		key = t.s.Indexes[ix].Name + "=" + fmt.Sprintf("%q", value)
+	}
+	return &OpError{Store: t.s.Name, Op: op, Key: key, Err: mapBackendErr(err)}
+}
+
+func (t *Table[K, V]) decode(b []byte, v *V) error {
+	if err := t.s.Decode(b, v); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return nil
+}
+
+// Get returns the record with key k, or an error matching ErrNotFound.
+func (t *Table[K, V]) Get(ctx context.Context, k K) (V, error) {
+	var v V
+	sc := t.db.getScratch()
+	defer t.db.putScratch(sc)
+	sc.key = t.appendValueKey(sc.key[:0], k)
+	val, err := t.db.b.Get(ctx, sc.key, sc.val[:0])
+	if err != nil {
+		if errors.Is(err, backend.ErrNotFound) {
+			err = ErrNotFound
+		}
+		return v, t.opError("Get", k, err)
+	}
+	sc.val = val
+	if err := t.decode(val, &v); err != nil {
+		return v, t.opError("Get", k, err)
+	}
+	return v, nil
+}
+
+// Exists reports whether a record with key k exists.
+func (t *Table[K, V]) Exists(ctx context.Context, k K) (bool, error) {
+	sc := t.db.getScratch()
+	defer t.db.putScratch(sc)
+	sc.key = t.appendValueKey(sc.key[:0], k)
+	val, err := t.db.b.Get(ctx, sc.key, sc.val[:0])
+	switch {
+	case err == nil:
+		sc.val = val
+		return true, nil
+	case errors.Is(err, backend.ErrNotFound):
+		return false, nil
+	}
+	return false, t.opError("Exists", k, err)
+}
+
+// Put stores v, replacing any record with the same key.
+func (t *Table[K, V]) Put(ctx context.Context, v V) error {
+	return t.db.Update(ctx, func(tx *Tx) error { return t.put(tx, &v, false) })
+}
+
+// Insert stores v, or returns an error matching ErrExists if its key is
+// taken.
+func (t *Table[K, V]) Insert(ctx context.Context, v V) error {
+	return t.db.Update(ctx, func(tx *Tx) error { return t.put(tx, &v, true) })
+}
+
+// Delete removes the record with key k and reports whether it existed.
+func (t *Table[K, V]) Delete(ctx context.Context, k K) (bool, error) {
+	var existed bool
+	err := t.db.Update(ctx, func(tx *Tx) (err error) {
+		existed, err = t.delete(tx, k)
+		return err
+	})
+	return existed, err
+}
+
+// PutAll stores every record of vs in one transaction: all or none.
+func (t *Table[K, V]) PutAll(ctx context.Context, vs []V) error {
+	return t.db.Update(ctx, func(tx *Tx) error {
+		for i := range vs {
+			if err := t.put(tx, &vs[i], false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteAll removes the records with the given keys in one transaction and
+// returns how many existed.
+func (t *Table[K, V]) DeleteAll(ctx context.Context, keys []K) (int, error) {
+	var n int
+	err := t.db.Update(ctx, func(tx *Tx) error {
+		n = 0
+		for _, k := range keys {
+			existed, err := t.delete(tx, k)
+			if err != nil {
+				return err
+			}
+			if existed {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Scan iterates every record in key order (see ScanOption).
+func (t *Table[K, V]) Scan(ctx context.Context, opts ...ScanOption) iter.Seq2[V, error] {
+	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) {
+		t.scan(ctx, r, t.valuePrefix, backend.PrefixEnd(t.valuePrefix), scanConfigOf(opts), yield)
+	})
+}
+
+// ScanRange iterates the records with from <= key < to.
+func (t *Table[K, V]) ScanRange(ctx context.Context, from, to K, opts ...ScanOption) iter.Seq2[V, error] {
+	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) {
+		t.scan(ctx, r, t.appendValueKey(nil, from), t.appendValueKey(nil, to), scanConfigOf(opts), yield)
+	})
+}
+
+// ScanPrefix iterates the records whose encoded key starts with prefix:
+// generated code passes the encoding of leading key fields, or of a string
+// prefix of a string key.
+func (t *Table[K, V]) ScanPrefix(ctx context.Context, prefix []byte, opts ...ScanOption) iter.Seq2[V, error] {
+	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) {
+		start := append(append([]byte{}, t.valuePrefix...), prefix...)
+		t.scan(ctx, r, start, backend.PrefixEnd(start), scanConfigOf(opts), yield)
+	})
+}
+
+// GetUnique returns the record whose unique index ix holds the encoded
+// value ik, or an error matching ErrNotFound.
+func (t *Table[K, V]) GetUnique(ctx context.Context, ix int, ik []byte) (V, error) {
+	var v V
+	err := t.db.View(ctx, func(tx *Tx) error {
+		var err error
+		v, err = t.getUnique(tx.r, ix, ik)
+		return err
+	})
+	return v, err
+}
+
+// List iterates the records whose index ix starts with the encoded prefix
+// ik (all indexed fields for an exact match, or leading ones), in index
+// order and then key order.
+func (t *Table[K, V]) List(ctx context.Context, ix int, ik []byte, opts ...ScanOption) iter.Seq2[V, error] {
+	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) {
+		t.list(ctx, r, ix, ik, scanConfigOf(opts), yield)
+	})
+}
+
+// viewSeq runs body over a view opened when iteration starts and closed
+// when it stops.
+func (t *Table[K, V]) viewSeq(ctx context.Context, body func(backend.Reader, func(V, error) bool)) iter.Seq2[V, error] {
+	return func(yield func(V, error) bool) {
+		if t.db.closed.Load() {
+			var zero V
+			yield(zero, &OpError{Store: t.s.Name, Op: "Scan", Err: ErrClosed})
+			return
+		}
+		view, err := t.db.b.View(ctx)
+		if err != nil {
+			var zero V
+			yield(zero, &OpError{Store: t.s.Name, Op: "Scan", Err: mapBackendErr(err)})
+			return
+		}
+		defer view.Close()
+		body(view, yield)
+	}
+}
+
+// put writes v in tx. Unique indexes are checked before anything is
+// written, so a conflict leaves tx as it was.
+func (t *Table[K, V]) put(tx *Tx, v *V, insert bool) error {
+	w, err := tx.writer()
+	if err != nil {
+		return err
+	}
+	op := "Put"
+	if insert {
+		op = "Insert"
+	}
+	k := t.s.KeyOf(v)
+	sc := &tx.buf
+	sc.key = t.appendValueKey(sc.key[:0], k)
+	pk := sc.key[len(t.valuePrefix):]
+
+	old, err := w.Get(sc.key, sc.val[:0])
+	exists := err == nil
+	switch {
+	case exists:
+		sc.val = old
+		if insert {
+			return t.opError(op, k, ErrExists)
+		}
+	case !errors.Is(err, backend.ErrNotFound):
+		return t.opError(op, k, err)
+	}
+
+	if len(t.s.Indexes) > 0 {
+		var oldV *V
+		if exists {
+			oldV = new(V)
+			if err := t.decode(old, oldV); err != nil {
+				return t.opError(op, k, err)
+			}
+		}
+		if err := t.updateIndexes(w, sc, pk, oldV, v, op, k); err != nil {
+			return err
+		}
+	}
+	sc.val = t.s.Encode(sc.val[:0], v)
+	if err := w.Set(sc.key, sc.val); err != nil {
+		return t.opError(op, k, err)
+	}
+	return nil
+}
+
+// updateIndexes moves v's index entries from their values in oldV (nil for
+// a new record) to those in newV (nil for a deletion).
+func (t *Table[K, V]) updateIndexes(w backend.Txn, sc *scratch, pk []byte, oldV, newV *V, op string, k K) error {
+	// Entry keys are built into one slab; ends[i] marks where entry i stops.
+	var endsBuf [16]int
+	oldEnds, newEnds := endsBuf[:0:8], endsBuf[8:8:16]
+	slab := sc.aux[:0]
+	entry := func(ix int, v *V) {
+		slab = append(slab, t.indexPrefix[ix]...)
+		slab = t.s.Indexes[ix].AppendKey(slab, v)
+		if !t.s.Indexes[ix].Unique {
+			slab = append(slab, pk...)
+		}
+	}
+	for ix := range t.s.Indexes {
+		if oldV != nil {
+			entry(ix, oldV)
+		}
+		oldEnds = append(oldEnds, len(slab))
+		if newV != nil {
+			entry(ix, newV)
+		}
+		newEnds = append(newEnds, len(slab))
+	}
+	sc.aux = slab
+	span := func(ix int) (oldKey, newKey []byte) {
+		start := 0
+		if ix > 0 {
+			start = newEnds[ix-1]
+		}
+		return slab[start:oldEnds[ix]], slab[oldEnds[ix]:newEnds[ix]]
+	}
+
+	// Check every unique index first so a conflict writes nothing.
+	for ix, def := range t.s.Indexes {
+		oldKey, newKey := span(ix)
+		if !def.Unique || newV == nil || (oldV != nil && bytes.Equal(oldKey, newKey)) {
+			continue
+		}
+		owner, err := w.Get(newKey, sc.idx[:0])
+		switch {
+		case err == nil:
+			sc.idx = owner
+			if !bytes.Equal(owner, pk) {
+				ikv := newKey[len(t.indexPrefix[ix]):]
+				return t.indexError(op, ix, ikv, fmt.Errorf("%w: unique index %s already holds this value for another record", ErrConflict, def.Name))
+			}
+		case !errors.Is(err, backend.ErrNotFound):
+			return t.opError(op, k, err)
+		}
+	}
+	for ix := range t.s.Indexes {
+		oldKey, newKey := span(ix)
+		if oldV != nil && newV != nil && bytes.Equal(oldKey, newKey) {
+			continue
+		}
+		if oldV != nil {
+			if err := w.Delete(oldKey); err != nil {
+				return t.opError(op, k, err)
+			}
+		}
+		if newV != nil {
+			if err := w.Set(newKey, pk); err != nil {
+				return t.opError(op, k, err)
+			}
+		}
+	}
+	return nil
+}
+
+// delete removes the record with key k in tx.
+func (t *Table[K, V]) delete(tx *Tx, k K) (bool, error) {
+	w, err := tx.writer()
+	if err != nil {
+		return false, err
+	}
+	sc := &tx.buf
+	sc.key = t.appendValueKey(sc.key[:0], k)
+	old, err := w.Get(sc.key, sc.val[:0])
+	switch {
+	case errors.Is(err, backend.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, t.opError("Delete", k, err)
+	}
+	sc.val = old
+	if len(t.s.Indexes) > 0 {
+		var oldV V
+		if err := t.decode(old, &oldV); err != nil {
+			return false, t.opError("Delete", k, err)
+		}
+		pk := sc.key[len(t.valuePrefix):]
+		if err := t.updateIndexes(w, sc, pk, &oldV, nil, "Delete", k); err != nil {
+			return false, err
+		}
+	}
+	if err := w.Delete(sc.key); err != nil {
+		return false, t.opError("Delete", k, err)
+	}
+	return true, nil
+}
+
+// getIn reads the record with key k through r.
+func (t *Table[K, V]) getIn(r backend.Reader, sc *scratch, k K) (V, error) {
+	var v V
+	sc.key = t.appendValueKey(sc.key[:0], k)
+	val, err := r.Get(sc.key, sc.val[:0])
+	if err != nil {
+		if errors.Is(err, backend.ErrNotFound) {
+			err = ErrNotFound
+		}
+		return v, t.opError("Get", k, err)
+	}
+	sc.val = val
+	if err := t.decode(val, &v); err != nil {
+		return v, t.opError("Get", k, err)
+	}
+	return v, nil
+}
+
+func (t *Table[K, V]) getUnique(r backend.Reader, ix int, ik []byte) (V, error) {
+	var v V
+	entry := append(append([]byte{}, t.indexPrefix[ix]...), ik...)
+	pk, err := r.Get(entry, nil)
+	if err != nil {
+		if errors.Is(err, backend.ErrNotFound) {
+			err = ErrNotFound
+		}
+		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, err)
+	}
+	val, err := r.Get(append(append([]byte{}, t.valuePrefix...), pk...), nil)
+	if err != nil {
+		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, fmt.Errorf("%w: index entry points at a missing record", ErrCorrupt))
+	}
+	if err := t.decode(val, &v); err != nil {
+		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, err)
+	}
+	return v, nil
+}
+
+// scan yields the records whose stored keys k satisfy start <= k < end.
+func (t *Table[K, V]) scan(ctx context.Context, r backend.Reader, start, end []byte, cfg scanConfig, yield func(V, error) bool) {
+	it := r.Range(start, end, cfg.reverse)
+	defer it.Close()
+	n := 0
+	for it.Next() {
+		if cfg.limit > 0 && n >= cfg.limit {
+			return
+		}
+		if n%256 == 255 {
+			if err := ctx.Err(); err != nil {
+				var zero V
+				yield(zero, &OpError{Store: t.s.Name, Op: "Scan", Err: err})
+				return
+			}
+		}
+		n++
+		var v V
+		if err := t.decode(it.Value(), &v); err != nil {
+			yield(v, &OpError{Store: t.s.Name, Op: "Scan", Key: t.rawKey(it.Key()[len(t.valuePrefix):]), Err: err})
+			return
+		}
+		if !yield(v, nil) {
+			return
+		}
+	}
+	if err := it.Err(); err != nil {
+		var zero V
+		yield(zero, &OpError{Store: t.s.Name, Op: "Scan", Err: mapBackendErr(err)})
+	}
+}
+
+// rawKey renders an encoded key for an error when it cannot be decoded.
+func (t *Table[K, V]) rawKey(enc []byte) string {
+	if t.s.SensitiveKey {
+		return Redacted
+	}
+	return fmt.Sprintf("%q", enc)
+}
+
+// list yields the records whose entries in index ix start with ik.
+func (t *Table[K, V]) list(ctx context.Context, r backend.Reader, ix int, ik []byte, cfg scanConfig, yield func(V, error) bool) {
+	prefix := append(append([]byte{}, t.indexPrefix[ix]...), ik...)
+	it := backend.Prefix(r, prefix, cfg.reverse)
+	defer it.Close()
+	op := "ListBy" + t.s.Indexes[ix].Name
+	var key, val []byte
+	n := 0
+	for it.Next() {
+		if cfg.limit > 0 && n >= cfg.limit {
+			return
+		}
+		if n%256 == 255 {
+			if err := ctx.Err(); err != nil {
+				var zero V
+				yield(zero, &OpError{Store: t.s.Name, Op: op, Err: err})
+				return
+			}
+		}
+		n++
+		key = append(append(key[:0], t.valuePrefix...), it.Value()...)
+		var err error
+		val, err = r.Get(key, val[:0])
+		var v V
+		if err != nil {
+			yield(v, t.indexError(op, ix, ik, fmt.Errorf("%w: index entry points at a missing record", ErrCorrupt)))
+			return
+		}
+		if err := t.decode(val, &v); err != nil {
+			yield(v, &OpError{Store: t.s.Name, Op: op, Key: t.rawKey(it.Value()), Err: err})
+			return
+		}
+		if !yield(v, nil) {
+			return
+		}
+	}
+	if err := it.Err(); err != nil {
+		var zero V
+		yield(zero, &OpError{Store: t.s.Name, Op: op, Err: mapBackendErr(err)})
+	}
+}

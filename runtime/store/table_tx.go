@@ -1,0 +1,129 @@
+package store
+
+import (
+	"errors"
+	"iter"
+
+	"github.com/synapsed/storegen/runtime/backend"
+)
+
+// TableTx is a Table bound to a transaction: the same operations, without a
+// context, seeing the transaction's own writes. Generated XTx types wrap it.
+type TableTx[K, V any] struct {
+	t  *Table[K, V]
+	tx *Tx
+}
+
+// In binds t to tx.
+func (t *Table[K, V]) In(tx *Tx) TableTx[K, V] { return TableTx[K, V]{t: t, tx: tx} }
+
+// Tx returns the transaction.
+func (b TableTx[K, V]) Tx() *Tx { return b.tx }
+
+// Get returns the record with key k, or an error matching ErrNotFound.
+func (b TableTx[K, V]) Get(k K) (V, error) {
+	r, err := b.tx.reader()
+	if err != nil {
+		var zero V
+		return zero, b.t.opError("Get", k, err)
+	}
+	return b.t.getIn(r, &b.tx.buf, k)
+}
+
+// Exists reports whether a record with key k exists.
+func (b TableTx[K, V]) Exists(k K) (bool, error) {
+	_, err := b.Get(k)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	}
+	return false, err
+}
+
+// Put stores v, replacing any record with the same key.
+func (b TableTx[K, V]) Put(v V) error { return b.t.put(b.tx, &v, false) }
+
+// Insert stores v, or returns an error matching ErrExists.
+func (b TableTx[K, V]) Insert(v V) error { return b.t.put(b.tx, &v, true) }
+
+// Delete removes the record with key k and reports whether it existed.
+func (b TableTx[K, V]) Delete(k K) (bool, error) { return b.t.delete(b.tx, k) }
+
+// PutAll stores every record of vs.
+func (b TableTx[K, V]) PutAll(vs []V) error {
+	for i := range vs {
+		if err := b.t.put(b.tx, &vs[i], false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteAll removes the records with the given keys and returns how many
+// existed.
+func (b TableTx[K, V]) DeleteAll(keys []K) (int, error) {
+	n := 0
+	for _, k := range keys {
+		existed, err := b.t.delete(b.tx, k)
+		if err != nil {
+			return n, err
+		}
+		if existed {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Scan iterates every record in key order.
+func (b TableTx[K, V]) Scan(opts ...ScanOption) iter.Seq2[V, error] {
+	return b.seq(func(r backend.Reader, yield func(V, error) bool) {
+		b.t.scan(b.tx.ctx, r, b.t.valuePrefix, backend.PrefixEnd(b.t.valuePrefix), scanConfigOf(opts), yield)
+	})
+}
+
+// ScanRange iterates the records with from <= key < to.
+func (b TableTx[K, V]) ScanRange(from, to K, opts ...ScanOption) iter.Seq2[V, error] {
+	return b.seq(func(r backend.Reader, yield func(V, error) bool) {
+		b.t.scan(b.tx.ctx, r, b.t.appendValueKey(nil, from), b.t.appendValueKey(nil, to), scanConfigOf(opts), yield)
+	})
+}
+
+// ScanPrefix iterates the records whose encoded key starts with prefix.
+func (b TableTx[K, V]) ScanPrefix(prefix []byte, opts ...ScanOption) iter.Seq2[V, error] {
+	return b.seq(func(r backend.Reader, yield func(V, error) bool) {
+		start := append(append([]byte{}, b.t.valuePrefix...), prefix...)
+		b.t.scan(b.tx.ctx, r, start, backend.PrefixEnd(start), scanConfigOf(opts), yield)
+	})
+}
+
+// GetUnique returns the record whose unique index ix holds ik.
+func (b TableTx[K, V]) GetUnique(ix int, ik []byte) (V, error) {
+	r, err := b.tx.reader()
+	if err != nil {
+		var zero V
+		return zero, b.t.indexError("GetBy"+b.t.s.Indexes[ix].Name, ix, ik, err)
+	}
+	return b.t.getUnique(r, ix, ik)
+}
+
+// List iterates the records whose index ix starts with ik.
+func (b TableTx[K, V]) List(ix int, ik []byte, opts ...ScanOption) iter.Seq2[V, error] {
+	return b.seq(func(r backend.Reader, yield func(V, error) bool) {
+		b.t.list(b.tx.ctx, r, ix, ik, scanConfigOf(opts), yield)
+	})
+}
+
+func (b TableTx[K, V]) seq(body func(backend.Reader, func(V, error) bool)) iter.Seq2[V, error] {
+	return func(yield func(V, error) bool) {
+		r, err := b.tx.reader()
+		if err != nil {
+			var zero V
+			yield(zero, &OpError{Store: b.t.s.Name, Op: "Scan", Err: err})
+			return
+		}
+		body(r, yield)
+	}
+}
