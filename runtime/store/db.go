@@ -9,12 +9,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/substrates"
 )
 
 // DB is a set of typed stores over one backend. It is safe for concurrent
@@ -26,15 +28,32 @@ type DB struct {
 	txSeq  atomic.Uint64
 	closed atomic.Bool
 
+	// commitMu serializes write transactions with each other and with the
+	// start of watches, so that Seq follows commit order and a watch starts
+	// exactly between two commits. The engines we embed admit one writer at
+	// a time anyway.
+	commitMu sync.Mutex
+	seq      uint64 // last published Seq; guarded by commitMu
+
+	cortex  *substrates.Cortex
+	circuit *substrates.Circuit
+	streams streams
+
 	mu        sync.Mutex
 	keyspaces map[string]*keyspace
+	subs      map[*subscriptionHandle]struct{}
 
-	scratch sync.Pool // *scratch
+	scratch  sync.Pool // *scratch
+	txStates sync.Pool // *txState
 }
 
 // keyspace is what the DB knows of a registered store, whatever its types.
+// Tables opened on the same name share it.
 type keyspace struct {
 	name string
+
+	mu      sync.Mutex
+	conduit any // *substrates.Conduit[Event[K, V]] of the store's types
 }
 
 // Option configures Open.
@@ -56,11 +75,16 @@ func Open(b backend.Backend, opts ...Option) (*DB, error) {
 		name:      "db",
 		clock:     time.Now,
 		keyspaces: make(map[string]*keyspace),
+		subs:      make(map[*subscriptionHandle]struct{}),
 	}
 	db.scratch.New = func() any { return new(scratch) }
+	db.txStates.New = func() any { return new(txState) }
 	for _, o := range opts {
 		o(db)
 	}
+	db.cortex = substrates.NewCortex()
+	db.circuit = db.cortex.Circuit("storegen." + db.name)
+	db.streams = newStreams(db.circuit)
 	return db, nil
 }
 
@@ -70,12 +94,39 @@ func (db *DB) Name() string { return db.name }
 // Backend returns the backend the DB stores into.
 func (db *DB) Backend() backend.Backend { return db.b }
 
-// Close closes the backend. Later calls on the DB or its stores return an
-// error matching ErrClosed. Closing twice returns ErrClosed.
+// Circuit returns the DB's event circuit: every store's change events, and
+// the DB's operation and transaction events, flow through it in one order.
+func (db *DB) Circuit() *substrates.Circuit { return db.circuit }
+
+// LastSeq returns the Seq of the last published change.
+func (db *DB) LastSeq() uint64 {
+	db.commitMu.Lock()
+	defer db.commitMu.Unlock()
+	return db.seq
+}
+
+// Close ends every subscription (their Err becomes ErrClosed), delivers
+// events already queued, and closes the backend. Later calls on the DB or
+// its stores return an error matching ErrClosed. Closing twice returns
+// ErrClosed.
 func (db *DB) Close() error {
 	if !db.closed.CompareAndSwap(false, true) {
 		return ErrClosed
 	}
+	// Wait for a running commit to publish before shutting the circuit.
+	db.commitMu.Lock()
+	db.commitMu.Unlock()
+	db.circuit.Await()
+	db.mu.Lock()
+	subs := make([]*subscriptionHandle, 0, len(db.subs))
+	for h := range db.subs {
+		subs = append(subs, h)
+	}
+	db.mu.Unlock()
+	for _, h := range subs {
+		h.end(ErrClosed)
+	}
+	db.cortex.Close()
 	return mapBackendErr(db.b.Close())
 }
 
@@ -88,12 +139,70 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.closed.Load() {
 		return ErrClosed
 	}
+	db.commitMu.Lock()
+	defer db.commitMu.Unlock()
+	events := db.txEvents()
+	var last *Tx
+	defer func() {
+		if last != nil {
+			if r := recover(); r != nil {
+				events.emit(TxRollback, last.id, 0, fmt.Errorf("panic: %v", r))
+				last.end()
+				panic(r)
+			}
+			last.end()
+		}
+	}()
 	err := db.b.Update(ctx, func(bt backend.Txn) error {
-		tx := &Tx{db: db, ctx: ctx, r: bt, w: bt, id: db.txSeq.Add(1)}
-		defer tx.end()
-		return fn(tx)
+		if last != nil { // the engine retries after a conflict
+			events.emit(TxConflict, last.id, 0, ErrConflict)
+			last.end()
+		}
+		last = &Tx{db: db, ctx: ctx, r: bt, w: bt, id: db.txSeq.Add(1), st: db.txStates.Get().(*txState)}
+		events.emit(TxBegin, last.id, 0, nil)
+		err := fn(last)
+		last.done = true
+		return err
 	})
-	return mapBackendErr(err)
+	err = mapBackendErr(err)
+	switch {
+	case last == nil:
+	case err == nil:
+		events.emit(TxCommit, last.id, last.st.writes, nil)
+		if len(last.st.order) > 0 {
+			db.publish(last)
+		}
+	case errors.Is(err, ErrConflict):
+		events.emit(TxConflict, last.id, 0, err)
+		events.emit(TxRollback, last.id, 0, err)
+	default:
+		events.emit(TxRollback, last.id, 0, err)
+	}
+	return err
+}
+
+// publish stamps a committed transaction's changes with Seq numbers and
+// emits them. The caller holds commitMu.
+func (db *DB) publish(tx *Tx) {
+	now := db.clock()
+	for _, c := range tx.st.order {
+		db.seq++
+		c.log.publish(c.i, db.seq, tx.id, now)
+	}
+}
+
+// Flush makes every committed transaction durable, whatever the backend's
+// sync setting.
+func (db *DB) Flush(ctx context.Context) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	ot := db.startOp()
+	err := mapBackendErr(db.b.Flush(ctx))
+	if ot.active() {
+		db.endOp(ot, OpFlush, "", "", 0, 0, err)
+	}
+	return err
 }
 
 // View runs fn in a read-only transaction over a consistent snapshot: every
@@ -107,7 +216,7 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 		return mapBackendErr(err)
 	}
 	defer v.Close()
-	tx := &Tx{db: db, ctx: ctx, r: v}
+	tx := &Tx{db: db, ctx: ctx, r: v, st: db.txStates.Get().(*txState)}
 	defer tx.end()
 	return mapBackendErr(fn(tx))
 }

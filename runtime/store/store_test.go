@@ -106,10 +106,7 @@ func decodeAccount(b []byte, v *account) error {
 
 func openDB(t *testing.T) (*store.DB, *store.Table[string, account]) {
 	t.Helper()
-	db, err := store.Open(memory.New())
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	return db, store.NewTable(db, &accountSchema)
+	return openOn(t, engines[0])
 }
 
 func collect[V any](t *testing.T, seq iter.Seq2[V, error]) []V {

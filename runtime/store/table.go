@@ -8,6 +8,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/substrates"
 )
 
 // Key layout. A store named n keeps
@@ -30,8 +31,12 @@ const (
 type Table[K, V any] struct {
 	db          *DB
 	s           *Schema[K, V]
+	ks          *keyspace
 	valuePrefix []byte
 	indexPrefix [][]byte
+
+	conduit *substrates.Conduit[Event[K, V]]
+	events  *substrates.Channel[Event[K, V]]
 }
 
 // NewTable binds schema s to db. It panics if s is malformed, which is a bug
@@ -52,9 +57,27 @@ func NewTable[K, V any](db *DB, s *Schema[K, V]) *Table[K, V] {
 		p = append(p, ix.Name...)
 		t.indexPrefix = append(t.indexPrefix, append(p, 0x00))
 	}
-	db.register(s.Name)
+	t.ks = db.register(s.Name)
+	t.ks.mu.Lock()
+	defer t.ks.mu.Unlock()
+	if t.ks.conduit == nil {
+		t.ks.conduit = substrates.NewConduit[Event[K, V]](db.circuit, s.Name)
+	}
+	c, ok := t.ks.conduit.(*substrates.Conduit[Event[K, V]])
+	if !ok {
+		panic(fmt.Sprintf("storegen: keyspace %s is already open with another record type", s.Name))
+	}
+	t.conduit, t.events = c, c.Channel(s.Name)
 	return t
 }
+
+// Conduit returns the conduit the store's change events flow through, for
+// subscribers that want them on the circuit rather than on a channel.
+func (t *Table[K, V]) Conduit() *substrates.Conduit[Event[K, V]] { return t.conduit }
+
+// watched reports whether anyone listens to the store's changes; only then
+// does a transaction keep them.
+func (t *Table[K, V]) watched() bool { return t.conduit.Subscribed() }
 
 func validName(name string) error {
 	if name == "" {
@@ -99,6 +122,15 @@ func (t *Table[K, V]) decode(b []byte, v *V) error {
 
 // Get returns the record with key k, or an error matching ErrNotFound.
 func (t *Table[K, V]) Get(ctx context.Context, k K) (V, error) {
+	ot := t.db.startOp()
+	v, err := t.get(ctx, k)
+	if ot.active() {
+		t.db.endOp(ot, OpGet, t.s.Name, t.s.formatKey(k), 0, 1, err)
+	}
+	return v, err
+}
+
+func (t *Table[K, V]) get(ctx context.Context, k K) (V, error) {
 	var v V
 	sc := t.db.getScratch()
 	defer t.db.putScratch(sc)
@@ -156,33 +188,26 @@ func (t *Table[K, V]) Delete(ctx context.Context, k K) (bool, error) {
 
 // PutAll stores every record of vs in one transaction: all or none.
 func (t *Table[K, V]) PutAll(ctx context.Context, vs []V) error {
-	return t.db.Update(ctx, func(tx *Tx) error {
-		for i := range vs {
-			if err := t.put(tx, &vs[i], false); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	ot := t.db.startOp()
+	err := t.db.Update(ctx, func(tx *Tx) error { return t.In(tx).PutAll(vs) })
+	if ot.active() {
+		t.db.endOp(ot, OpBatch, t.s.Name, "", 0, len(vs), err)
+	}
+	return err
 }
 
 // DeleteAll removes the records with the given keys in one transaction and
 // returns how many existed.
 func (t *Table[K, V]) DeleteAll(ctx context.Context, keys []K) (int, error) {
+	ot := t.db.startOp()
 	var n int
-	err := t.db.Update(ctx, func(tx *Tx) error {
-		n = 0
-		for _, k := range keys {
-			existed, err := t.delete(tx, k)
-			if err != nil {
-				return err
-			}
-			if existed {
-				n++
-			}
-		}
-		return nil
+	err := t.db.Update(ctx, func(tx *Tx) (err error) {
+		n, err = t.In(tx).DeleteAll(keys)
+		return err
 	})
+	if ot.active() {
+		t.db.endOp(ot, OpBatch, t.s.Name, "", 0, n, err)
+	}
 	return n, err
 }
 
@@ -254,6 +279,15 @@ func (t *Table[K, V]) viewSeq(ctx context.Context, body func(backend.Reader, fun
 // put writes v in tx. Unique indexes are checked before anything is
 // written, so a conflict leaves tx as it was.
 func (t *Table[K, V]) put(tx *Tx, v *V, insert bool) error {
+	ot := t.db.startOp()
+	err := t.write(tx, v, insert)
+	if ot.active() {
+		t.db.endOp(ot, OpPut, t.s.Name, t.s.formatKey(t.s.KeyOf(v)), tx.id, 1, err)
+	}
+	return err
+}
+
+func (t *Table[K, V]) write(tx *Tx, v *V, insert bool) error {
 	w, err := tx.writer()
 	if err != nil {
 		return err
@@ -263,7 +297,7 @@ func (t *Table[K, V]) put(tx *Tx, v *V, insert bool) error {
 		op = "Insert"
 	}
 	k := t.s.KeyOf(v)
-	sc := &tx.buf
+	sc := &tx.st.buf
 	sc.key = t.appendValueKey(sc.key[:0], k)
 	pk := sc.key[len(t.valuePrefix):]
 
@@ -279,14 +313,15 @@ func (t *Table[K, V]) put(tx *Tx, v *V, insert bool) error {
 		return t.opError(op, k, err)
 	}
 
-	if len(t.s.Indexes) > 0 {
-		var oldV *V
-		if exists {
-			oldV = new(V)
-			if err := t.decode(old, oldV); err != nil {
-				return t.opError(op, k, err)
-			}
+	watched := t.watched()
+	var oldV *V
+	if exists && (watched || len(t.s.Indexes) > 0) {
+		oldV = new(V)
+		if err := t.decode(old, oldV); err != nil {
+			return t.opError(op, k, err)
 		}
+	}
+	if len(t.s.Indexes) > 0 {
 		if err := t.updateIndexes(w, sc, pk, oldV, v, op, k); err != nil {
 			return err
 		}
@@ -294,6 +329,14 @@ func (t *Table[K, V]) put(tx *Tx, v *V, insert bool) error {
 	sc.val = t.s.Encode(sc.val[:0], v)
 	if err := w.Set(sc.key, sc.val); err != nil {
 		return t.opError(op, k, err)
+	}
+	tx.st.writes++
+	if watched {
+		kind := Created
+		if exists {
+			kind = Updated
+		}
+		record(tx, t, kind, k, oldV, v)
 	}
 	return nil
 }
@@ -370,11 +413,24 @@ func (t *Table[K, V]) updateIndexes(w backend.Txn, sc *scratch, pk []byte, oldV,
 
 // delete removes the record with key k in tx.
 func (t *Table[K, V]) delete(tx *Tx, k K) (bool, error) {
+	ot := t.db.startOp()
+	existed, err := t.remove(tx, k)
+	if ot.active() {
+		n := 0
+		if existed {
+			n = 1
+		}
+		t.db.endOp(ot, OpDelete, t.s.Name, t.s.formatKey(k), tx.id, n, err)
+	}
+	return existed, err
+}
+
+func (t *Table[K, V]) remove(tx *Tx, k K) (bool, error) {
 	w, err := tx.writer()
 	if err != nil {
 		return false, err
 	}
-	sc := &tx.buf
+	sc := &tx.st.buf
 	sc.key = t.appendValueKey(sc.key[:0], k)
 	old, err := w.Get(sc.key, sc.val[:0])
 	switch {
@@ -384,11 +440,14 @@ func (t *Table[K, V]) delete(tx *Tx, k K) (bool, error) {
 		return false, t.opError("Delete", k, err)
 	}
 	sc.val = old
-	if len(t.s.Indexes) > 0 {
-		var oldV V
+	watched := t.watched()
+	var oldV V
+	if watched || len(t.s.Indexes) > 0 {
 		if err := t.decode(old, &oldV); err != nil {
 			return false, t.opError("Delete", k, err)
 		}
+	}
+	if len(t.s.Indexes) > 0 {
 		pk := sc.key[len(t.valuePrefix):]
 		if err := t.updateIndexes(w, sc, pk, &oldV, nil, "Delete", k); err != nil {
 			return false, err
@@ -396,6 +455,10 @@ func (t *Table[K, V]) delete(tx *Tx, k K) (bool, error) {
 	}
 	if err := w.Delete(sc.key); err != nil {
 		return false, t.opError("Delete", k, err)
+	}
+	tx.st.writes++
+	if watched {
+		record(tx, t, Deleted, k, &oldV, nil)
 	}
 	return true, nil
 }
@@ -443,6 +506,12 @@ func (t *Table[K, V]) scan(ctx context.Context, r backend.Reader, start, end []b
 	it := r.Range(start, end, cfg.reverse)
 	defer it.Close()
 	n := 0
+	ot := t.db.startOp()
+	defer func() {
+		if ot.active() {
+			t.db.endOp(ot, OpScan, t.s.Name, "", 0, n, nil)
+		}
+	}()
 	for it.Next() {
 		if cfg.limit > 0 && n >= cfg.limit {
 			return
@@ -486,6 +555,12 @@ func (t *Table[K, V]) list(ctx context.Context, r backend.Reader, ix int, ik []b
 	op := "ListBy" + t.s.Indexes[ix].Name
 	var key, val []byte
 	n := 0
+	ot := t.db.startOp()
+	defer func() {
+		if ot.active() {
+			t.db.endOp(ot, OpScan, t.s.Name, "", 0, n, nil)
+		}
+	}()
 	for it.Next() {
 		if cfg.limit > 0 && n >= cfg.limit {
 			return

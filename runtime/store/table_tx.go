@@ -27,7 +27,7 @@ func (b TableTx[K, V]) Get(k K) (V, error) {
 		var zero V
 		return zero, b.t.opError("Get", k, err)
 	}
-	return b.t.getIn(r, &b.tx.buf, k)
+	return b.t.getIn(r, &b.tx.st.buf, k)
 }
 
 // Exists reports whether a record with key k exists.

@@ -16,7 +16,7 @@ type Tx struct {
 	w    backend.Txn // nil in a View
 	id   uint64
 	done bool
-	buf  scratch
+	st   *txState // nil once the transaction ended
 }
 
 // ID returns the transaction's id, unique per DB; 0 for read-only ones.
@@ -31,7 +31,15 @@ func (tx *Tx) Context() context.Context { return tx.ctx }
 // DB returns the DB the transaction belongs to.
 func (tx *Tx) DB() *DB { return tx.db }
 
-func (tx *Tx) end() { tx.done = true }
+// end marks tx as finished and returns its reusable state to the pool.
+func (tx *Tx) end() {
+	tx.done = true
+	if tx.st != nil {
+		tx.st.reset()
+		tx.db.txStates.Put(tx.st)
+		tx.st = nil
+	}
+}
 
 // reader returns the transaction's reader, or an error once it ended.
 func (tx *Tx) reader() (backend.Reader, error) {

@@ -1,0 +1,7 @@
+package p
+
+//storegen:store
+type User struct {
+	ID      string `store:"key"`
+	Updates chan int
+}

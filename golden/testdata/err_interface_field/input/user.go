@@ -1,0 +1,8 @@
+package p
+
+//storegen:store
+type User struct {
+	ID    string `store:"key"`
+	Extra any
+	Err   error
+}

@@ -1,0 +1,6 @@
+package p
+
+// Color is not a struct.
+//
+//storegen:store
+type Color int

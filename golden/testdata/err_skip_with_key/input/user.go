@@ -1,0 +1,6 @@
+package p
+
+//storegen:store
+type User struct {
+	ID string `store:"key,-"`
+}

@@ -1,0 +1,65 @@
+package intkeys
+
+import (
+	"context"
+	"iter"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/synapsed/storegen/runtime/backend/memory"
+	"github.com/synapsed/storegen/runtime/store"
+)
+
+func collect[V any](t *testing.T, seq iter.Seq2[V, error]) []V {
+	t.Helper()
+	var out []V
+	for v, err := range seq {
+		require.NoError(t, err)
+		out = append(out, v)
+	}
+	return out
+}
+
+func TestIntKeyOrder(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(memory.New())
+	require.NoError(t, err)
+	defer db.Close()
+
+	events := NewEventStore(db)
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, s := range []Seq{3, -1, 0, -5} {
+		require.NoError(t, events.Put(ctx, Event{Seq: s, At: base.Add(time.Duration(-i) * time.Hour)}))
+	}
+	var seqs []Seq
+	for _, e := range collect(t, events.Scan(ctx)) {
+		seqs = append(seqs, e.Seq)
+	}
+	require.Equal(t, []Seq{-5, -1, 0, 3}, seqs)
+	seqs = nil
+	for _, e := range collect(t, events.ScanRange(ctx, -1, 3)) {
+		seqs = append(seqs, e.Seq)
+	}
+	require.Equal(t, []Seq{-1, 0}, seqs)
+	byTime := collect(t, events.ListByAt(ctx, base.Add(-3*time.Hour)))
+	require.Len(t, byTime, 1)
+	require.Equal(t, Seq(-5), byTime[0].Seq)
+
+	counters := NewCounterStore(db)
+	for _, id := range []uint64{math.MaxUint64, 0, 1 << 40, 7} {
+		require.NoError(t, counters.Put(ctx, Counter{ID: id, Count: -int64(id % 100)}))
+	}
+	var got []uint64
+	for _, c := range collect(t, counters.Scan(ctx)) {
+		got = append(got, c.ID)
+	}
+	require.Equal(t, []uint64{0, 7, 1 << 40, math.MaxUint64}, got)
+
+	readings := NewReadingStore(db)
+	require.NoError(t, readings.PutAll(ctx, []Reading{{N: math.MinInt, Value: -0.5}, {N: math.MaxInt, Value: math.Inf(1)}, {N: 0}}))
+	rs := collect(t, readings.Scan(ctx, store.Reverse()))
+	require.Equal(t, []Reading{{N: math.MaxInt, Value: math.Inf(1)}, {N: 0}, {N: math.MinInt, Value: -0.5}}, rs)
+}

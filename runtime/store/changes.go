@@ -1,0 +1,82 @@
+package store
+
+import "time"
+
+// A transaction records the changes it makes to watched stores and
+// publishes them after it commits (DB.Update), in the order it made them.
+// Logs and their event slices are reused through the DB's pool of txState,
+// so recording allocates nothing in steady state.
+
+// changeLog holds one store's changes within one transaction.
+type changeLog interface {
+	table() any
+	// publish stamps change i and emits it on the store's channel.
+	publish(i int, seq, txID uint64, now time.Time)
+	reset()
+}
+
+// changeRef orders changes across the stores a transaction touched.
+type changeRef struct {
+	log changeLog
+	i   int
+}
+
+type tableLog[K, V any] struct {
+	t      *Table[K, V]
+	events []Event[K, V]
+}
+
+func (l *tableLog[K, V]) table() any { return l.t }
+
+func (l *tableLog[K, V]) publish(i int, seq, txID uint64, now time.Time) {
+	e := &l.events[i]
+	e.Seq, e.TxID, e.Time = seq, txID, now
+	l.t.events.Emit(*e)
+}
+
+func (l *tableLog[K, V]) reset() {
+	clear(l.events) // drop references to records for the GC
+	l.events = l.events[:0]
+}
+
+// record appends a change of t to tx's log.
+func record[K, V any](tx *Tx, t *Table[K, V], kind EventKind, k K, old, new *V) {
+	st := tx.st
+	var log *tableLog[K, V]
+	for _, l := range st.logs {
+		if l.table() == any(t) {
+			log = l.(*tableLog[K, V])
+			break
+		}
+	}
+	if log == nil {
+		log = &tableLog[K, V]{t: t}
+		st.logs = append(st.logs, log)
+	}
+	e := Event[K, V]{Kind: kind, Key: k}
+	if old != nil {
+		e.Old = *old
+	}
+	if new != nil {
+		e.New = *new
+	}
+	log.events = append(log.events, e)
+	st.order = append(st.order, changeRef{log: log, i: len(log.events) - 1})
+}
+
+// txState is the reusable part of a transaction.
+type txState struct {
+	buf    scratch
+	writes int // records written or deleted
+	logs   []changeLog
+	order  []changeRef
+}
+
+func (st *txState) reset() {
+	for _, l := range st.logs {
+		l.reset()
+	}
+	clear(st.order)
+	st.order = st.order[:0]
+	st.writes = 0
+}

@@ -1,0 +1,309 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/synapsed/storegen/runtime/store"
+)
+
+type accountEvent = store.Event[string, account]
+
+// receive reads n events or fails after a timeout.
+func receive(t *testing.T, sub *store.Subscription[accountEvent], n int) []accountEvent {
+	t.Helper()
+	out := make([]accountEvent, 0, n)
+	timeout := time.After(5 * time.Second)
+	for len(out) < n {
+		select {
+		case e, ok := <-sub.C():
+			require.True(t, ok, "subscription closed after %d of %d events: %v", len(out), n, sub.Err())
+			out = append(out, e)
+		case <-timeout:
+			t.Fatalf("got %d of %d events", len(out), n)
+		}
+	}
+	return out
+}
+
+// quiet asserts that no event arrives for a short while.
+func quiet(t *testing.T, sub *store.Subscription[accountEvent]) {
+	t.Helper()
+	select {
+	case e, ok := <-sub.C():
+		if ok {
+			t.Fatalf("unexpected event %+v", e)
+		}
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+func TestEventsAfterCommitInOrder(t *testing.T) {
+	for _, eng := range engines {
+		t.Run(eng.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, accounts := openOn(t, eng)
+			sub := accounts.Watch(ctx)
+			defer sub.Close()
+
+			require.NoError(t, db.Update(ctx, func(tx *store.Tx) error {
+				in := accounts.In(tx)
+				require.NoError(t, in.Put(account{ID: "a", Email: "a"}))
+				require.NoError(t, in.Put(account{ID: "b", Email: "b"}))
+				require.NoError(t, in.Put(account{ID: "a", Email: "a2"}))
+				_, err := in.Delete("b")
+				require.NoError(t, err)
+				quiet(t, sub) // nothing before commit
+				return nil
+			}))
+			evs := receive(t, sub, 4)
+			kinds := []store.EventKind{evs[0].Kind, evs[1].Kind, evs[2].Kind, evs[3].Kind}
+			assert.Equal(t, []store.EventKind{store.Created, store.Created, store.Updated, store.Deleted}, kinds)
+			assert.Equal(t, "a", evs[2].Old.Email)
+			assert.Equal(t, "a2", evs[2].New.Email)
+			assert.Equal(t, "b", evs[3].Old.ID)
+			for i, e := range evs {
+				assert.Equal(t, evs[0].TxID, e.TxID, "one transaction, one TxID")
+				assert.Equal(t, evs[0].Seq+uint64(i), e.Seq, "contiguous Seq")
+				assert.False(t, e.Time.IsZero())
+			}
+
+			// A rolled-back transaction publishes nothing.
+			err := db.Update(ctx, func(tx *store.Tx) error {
+				require.NoError(t, accounts.In(tx).Put(account{ID: "c", Email: "c"}))
+				return errors.New("no")
+			})
+			require.Error(t, err)
+			quiet(t, sub)
+
+			// A unique conflict publishes nothing either.
+			require.ErrorIs(t, accounts.Put(ctx, account{ID: "z", Email: "a2"}), store.ErrConflict)
+			quiet(t, sub)
+
+			require.NoError(t, accounts.Put(ctx, account{ID: "d", Email: "d"}))
+			next := receive(t, sub, 1)[0]
+			assert.Equal(t, evs[3].Seq+1, next.Seq)
+			assert.Greater(t, next.TxID, evs[3].TxID)
+		})
+	}
+}
+
+func TestConcurrentWritersReplayToFinalState(t *testing.T) {
+	for _, eng := range engines {
+		t.Run(eng.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, accounts := openOn(t, eng)
+			const writers, ops, subscribers = 8, 1500, 3
+			total := writers * ops
+			var subs []*store.Subscription[accountEvent]
+			for range subscribers {
+				subs = append(subs, accounts.Watch(ctx, store.Buffer(total+1)))
+			}
+
+			var wg sync.WaitGroup
+			for w := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range ops {
+						id := fmt.Sprintf("k%03d", (w*7+i)%97)
+						if i%5 == 4 {
+							_, err := accounts.Delete(ctx, id)
+							assert.NoError(t, err)
+							continue
+						}
+						assert.NoError(t, accounts.Put(ctx, account{ID: id, Email: fmt.Sprintf("%d-%d", w, i), Age: i}))
+					}
+				}()
+			}
+			wg.Wait()
+
+			final := map[string]account{}
+			for v, err := range accounts.Scan(ctx) {
+				require.NoError(t, err)
+				final[v.ID] = v
+			}
+			require.NoError(t, db.Close())
+			for _, sub := range subs {
+				replayed := map[string]account{}
+				var last uint64
+				n := 0
+				for e := range sub.C() {
+					require.Greater(t, e.Seq, last, "Seq strictly increasing")
+					last = e.Seq
+					n++
+					switch e.Kind {
+					case store.Created, store.Updated:
+						replayed[e.Key] = e.New
+					case store.Deleted:
+						delete(replayed, e.Key)
+					}
+				}
+				assert.Equal(t, final, replayed)
+				assert.Zero(t, sub.Dropped())
+				assert.Equal(t, uint64(n), sub.Published())
+				assert.ErrorIs(t, sub.Err(), store.ErrClosed)
+			}
+		})
+	}
+}
+
+func TestSlowSubscriberNeverBlocksWriters(t *testing.T) {
+	for _, policy := range []store.Overflow{store.DropOldest, store.DropNewest, store.Disconnect} {
+		t.Run(fmt.Sprint(policy), func(t *testing.T) {
+			ctx := context.Background()
+			db, accounts := openOn(t, engines[0])
+			sub := accounts.Watch(ctx, store.Buffer(8), store.OnOverflow(policy))
+			const n = 2000
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for i := range n {
+					assert.NoError(t, accounts.Put(ctx, account{ID: fmt.Sprint(i), Email: fmt.Sprint(i)}))
+				}
+			}()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("writers blocked by a subscriber that never reads")
+			}
+			db.Circuit().Await()
+			if policy == store.Disconnect {
+				require.Eventually(t, func() bool { return errors.Is(sub.Err(), store.ErrSlowConsumer) }, 5*time.Second, time.Millisecond)
+			}
+			sub.Close()
+			received := 0
+			var lastSeq uint64
+			for e := range sub.C() {
+				received++
+				assert.Greater(t, e.Seq, lastSeq)
+				lastSeq = e.Seq
+			}
+			assert.Positive(t, sub.Dropped())
+			assert.Equal(t, sub.Published(), uint64(received)+sub.Dropped(), "delivered + dropped = published")
+			if policy == store.DropOldest {
+				assert.Equal(t, uint64(db.LastSeq()), lastSeq, "drop-oldest keeps the newest")
+			}
+		})
+	}
+}
+
+func TestWatchFilters(t *testing.T) {
+	ctx := context.Background()
+	_, accounts := openOn(t, engines[0])
+	byKey := accounts.Watch(ctx, store.WatchKey("b"))
+	byRange := accounts.Watch(ctx, store.WatchRange("b", "d"))
+	deletes := accounts.Watch(ctx, store.Kinds(store.Deleted))
+	wrong := accounts.Watch(ctx, store.WatchKey(42))
+	_, open := <-wrong.C()
+	assert.False(t, open)
+	assert.ErrorContains(t, wrong.Err(), "key filter of type int")
+
+	for _, id := range []string{"a", "b", "c", "d"} {
+		require.NoError(t, accounts.Put(ctx, account{ID: id, Email: id}))
+	}
+	_, err := accounts.Delete(ctx, "a")
+	require.NoError(t, err)
+
+	assert.Equal(t, "b", receive(t, byKey, 1)[0].Key)
+	got := receive(t, byRange, 2)
+	assert.Equal(t, []string{"b", "c"}, []string{got[0].Key, got[1].Key})
+	d := receive(t, deletes, 1)[0]
+	assert.Equal(t, store.Deleted, d.Kind)
+	assert.Equal(t, "a", d.Key)
+	quiet(t, byKey)
+	quiet(t, byRange)
+}
+
+func TestWatchExistingThenLive(t *testing.T) {
+	for _, eng := range engines {
+		t.Run(eng.name, func(t *testing.T) {
+			ctx := context.Background()
+			_, accounts := openOn(t, eng)
+			for i := range 300 {
+				require.NoError(t, accounts.Put(ctx, account{ID: fmt.Sprintf("k%04d", i), Email: fmt.Sprint(i)}))
+			}
+			// Writers keep going while the watch starts: every record must
+			// show up exactly once as of some Seq, with no gap after.
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 300; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					assert.NoError(t, accounts.Put(ctx, account{ID: fmt.Sprintf("k%04d", i%400), Email: fmt.Sprint(i)}))
+				}
+			}()
+			time.Sleep(5 * time.Millisecond)
+			sub := accounts.Watch(ctx, store.Existing(), store.Buffer(1<<16))
+			time.Sleep(20 * time.Millisecond)
+			close(stop)
+			wg.Wait()
+
+			final := map[string]account{}
+			for v, err := range accounts.Scan(ctx) {
+				require.NoError(t, err)
+				final[v.ID] = v
+			}
+			replayed := map[string]account{}
+			var snapshotSeq, last uint64
+			for len(replayed) < len(final) || !mapsEqual(replayed, final) {
+				select {
+				case e := <-sub.C():
+					if e.TxID == 0 { // an existing record
+						_, dup := replayed[e.Key]
+						require.False(t, dup, "existing record %s delivered twice", e.Key)
+						snapshotSeq = e.Seq
+					} else {
+						require.Greater(t, e.Seq, max(last, snapshotSeq), "live events follow the snapshot without overlap")
+						last = e.Seq
+					}
+					replayed[e.Key] = e.New
+				case <-time.After(5 * time.Second):
+					t.Fatalf("replay incomplete: %d of %d records", len(replayed), len(final))
+				}
+			}
+			sub.Close()
+			assert.Zero(t, sub.Dropped())
+		})
+	}
+}
+
+func mapsEqual(a, b map[string]account) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestWatchEndsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	_, accounts := openOn(t, engines[0])
+	sub := accounts.Watch(ctx)
+	cancel()
+	select {
+	case _, ok := <-sub.C():
+		assert.False(t, ok)
+	case <-time.After(5 * time.Second):
+		t.Fatal("cancelling the context did not close the subscription")
+	}
+	assert.ErrorIs(t, sub.Err(), context.Canceled)
+	require.NoError(t, accounts.Put(context.Background(), account{ID: "x", Email: "x"}))
+}

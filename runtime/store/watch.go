@@ -1,0 +1,158 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/substrates"
+)
+
+// subscriptionHandle lets the DB end a subscription whatever its type.
+type subscriptionHandle struct {
+	end func(error)
+}
+
+func (db *DB) track(h *subscriptionHandle) {
+	db.mu.Lock()
+	db.subs[h] = struct{}{}
+	db.mu.Unlock()
+}
+
+func (db *DB) untrack(h *subscriptionHandle) {
+	db.mu.Lock()
+	delete(db.subs, h)
+	db.mu.Unlock()
+}
+
+// Watch subscribes to the store's committed changes. Cancelling ctx closes
+// the subscription. See WatchOption for filters, buffering and overflow.
+func (t *Table[K, V]) Watch(ctx context.Context, opts ...WatchOption) *Subscription[Event[K, V]] {
+	cfg := watchConfigOf(opts)
+	filter, lo, hi, err := t.watchFilter(&cfg)
+	sub := newSubscription(&cfg, filter)
+	if err != nil {
+		sub.end(err)
+		return sub
+	}
+	h := &subscriptionHandle{end: sub.end}
+
+	db := t.db
+	db.commitMu.Lock()
+	if db.closed.Load() {
+		db.commitMu.Unlock()
+		sub.end(ErrClosed)
+		return sub
+	}
+	var view backend.View
+	if cfg.existing && (cfg.kinds == 0 || cfg.kinds&(1<<Created) != 0) {
+		view, err = db.b.View(ctx)
+		if err != nil {
+			db.commitMu.Unlock()
+			sub.end(mapBackendErr(err))
+			return sub
+		}
+		sub.replay = true
+	}
+	seq := db.seq
+	inner := t.conduit.Subscribe(func(_ substrates.Subject, r substrates.Registrar[Event[K, V]]) {
+		r.Register(substrates.PipeFunc[Event[K, V]](sub.offer))
+	})
+	db.track(h)
+	db.commitMu.Unlock()
+
+	stop := context.AfterFunc(ctx, func() { sub.end(ctx.Err()) })
+	sub.setCleanup(func() {
+		stop()
+		inner.Close()
+		db.untrack(h)
+	})
+	if view != nil {
+		sub.replaying.Add(1)
+		go t.replay(ctx, sub, view, lo, hi, seq)
+	}
+	return sub
+}
+
+// replay delivers the records of view in [lo, hi) as Created events, then
+// the live events held back meanwhile.
+func (t *Table[K, V]) replay(ctx context.Context, sub *Subscription[Event[K, V]], view backend.View, lo, hi []byte, seq uint64) {
+	defer sub.replaying.Done()
+	defer view.Close()
+	it := view.Range(lo, hi, false)
+	defer it.Close()
+	for it.Next() {
+		e := Event[K, V]{Kind: Created, Seq: seq}
+		if err := t.decode(it.Value(), &e.New); err != nil {
+			go sub.end(&OpError{Store: t.s.Name, Op: "Watch", Key: t.rawKey(it.Key()[len(t.valuePrefix):]), Err: err})
+			return
+		}
+		e.Key = t.s.KeyOf(&e.New)
+		if sub.filter != nil && !sub.filter(&e) {
+			continue
+		}
+		if !sub.deliver(e) {
+			return
+		}
+	}
+	if err := it.Err(); err != nil {
+		go sub.end(&OpError{Store: t.s.Name, Op: "Watch", Err: mapBackendErr(err)})
+		return
+	}
+	sub.finishReplay()
+}
+
+// watchFilter turns the key and kind options into a filter over events and
+// the stored-key range that holds the matching records.
+func (t *Table[K, V]) watchFilter(cfg *watchConfig) (func(*Event[K, V]) bool, []byte, []byte, error) {
+	lo := append([]byte(nil), t.valuePrefix...)
+	hi := backend.PrefixEnd(t.valuePrefix)
+	var match func(enc []byte) bool
+	switch {
+	case cfg.hasKey:
+		k, ok := cfg.key.(K)
+		if !ok {
+			return nil, nil, nil, t.keyTypeError(cfg.key)
+		}
+		want := t.s.AppendKey(nil, k)
+		match = func(enc []byte) bool { return bytes.Equal(enc, want) }
+		lo = append(lo, want...)
+		hi = append(append([]byte(nil), lo...), 0)
+	case cfg.hasRange:
+		from, ok1 := cfg.from.(K)
+		to, ok2 := cfg.to.(K)
+		if !ok1 || !ok2 {
+			return nil, nil, nil, t.keyTypeError(cfg.from)
+		}
+		f, e := t.s.AppendKey(nil, from), t.s.AppendKey(nil, to)
+		match = func(enc []byte) bool { return bytes.Compare(enc, f) >= 0 && bytes.Compare(enc, e) < 0 }
+		lo = append(lo, f...)
+		hi = append(append([]byte(nil), t.valuePrefix...), e...)
+	case cfg.prefix != nil:
+		p := cfg.prefix
+		match = func(enc []byte) bool { return bytes.HasPrefix(enc, p) }
+		lo = append(lo, p...)
+		hi = backend.PrefixEnd(lo)
+	}
+	kinds := cfg.kinds
+	if match == nil && kinds == 0 {
+		return nil, lo, hi, nil
+	}
+	var buf []byte // the filter runs on the circuit goroutine only
+	return func(e *Event[K, V]) bool {
+		if kinds != 0 && kinds&(1<<e.Kind) == 0 {
+			return false
+		}
+		if match == nil {
+			return true
+		}
+		buf = t.s.AppendKey(buf[:0], e.Key)
+		return match(buf)
+	}, lo, hi, nil
+}
+
+func (t *Table[K, V]) keyTypeError(got any) error {
+	var k K
+	return &OpError{Store: t.s.Name, Op: "Watch", Err: fmt.Errorf("key filter of type %T, store key type is %T", got, k)}
+}

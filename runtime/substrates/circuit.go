@@ -1,0 +1,358 @@
+package substrates
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Circuit owns one goroutine and one queue, and runs every pipe and
+// subscriber of its conduits on that goroutine, one at a time, in the
+// circuit's order:
+//
+//   - Ingress: an Emit (or Subscribe, Subscription.Close, new Channel) made
+//     on any other goroutine is appended to the queue and returns at once;
+//     it never waits for a pipe. The queue grows as needed.
+//   - Transit: an Emit made on the circuit's goroutine — by a pipe or a
+//     subscriber while it runs — is processed after the work in hand and
+//     before the next ingress item, so all the effects of one ingress item
+//     complete before the next begins. Transit work is processed first in,
+//     first out: if x causes y1 then y2, and y1 causes z, the order is
+//     x, y1, y2, z.
+//
+// Every pipe therefore sees emissions in one global order, and the
+// emissions of one goroutine in the order it made them.
+//
+// Memory: nothing bounds the queue but the rate of the pipes; a burst that
+// outruns them is held until they catch up. Drained buffers are kept for
+// reuse up to a bound (retainCap job records, retainBytes of values per
+// conduit lane); what a burst grew beyond it is released once drained.
+type Circuit struct {
+	cortex  *Cortex
+	subject Subject
+	onPanic func(subject Subject, recovered any)
+	done    chan struct{} // closed when the dispatch goroutine has stopped
+
+	// g identifies the dispatch goroutine while it runs, 0 before and after;
+	// busy is set while it is out of its wait. Emit reads both to tell
+	// transit work from ingress.
+	g    atomic.Uintptr
+	busy atomic.Bool
+
+	// The ingress side, written by emitting goroutines. The pads keep it
+	// and the dispatcher's side on separate cache lines, so that neither
+	// pays for the other's writes.
+	_        cacheLinePad
+	mu       sync.Mutex
+	wake     sync.Cond // signalled when work arrives for a sleeping dispatcher
+	settled  sync.Cond // broadcast when a batch is done and someone awaits
+	ingress  []job     // guarded by mu
+	dirty    []swapper // guarded by mu: conduits with pending values
+	admitted uint64    // guarded by mu: ingress jobs ever queued
+	sleeping bool      // guarded by mu
+	spinning bool      // guarded by mu: the dispatcher watches poked
+	closed   bool      // guarded by mu
+	poked    atomic.Bool
+	dropped  atomic.Uint64
+
+	// The dispatcher's side. transit[transitNext:] is the transit work not
+	// yet started; settling is set while it is being run. completed counts
+	// ingress jobs done, transit work included; awaiting counts blocked
+	// Await calls, so the dispatcher takes the lock to wake them only when
+	// there are some.
+	_           cacheLinePad
+	batch       []job // ingress jobs taken from the queue, in order
+	transit     []job
+	transitNext int
+	settling    bool
+	completed   atomic.Uint64
+	awaiting    atomic.Int32
+	panics      atomic.Uint64
+	_           cacheLinePad
+}
+
+// cacheLinePad separates fields written by different goroutines; 128 bytes
+// covers processors that fetch cache lines in pairs.
+type cacheLinePad struct{ _ [128]byte }
+
+// idleSpins is how many times an idle dispatcher yields before it sleeps:
+// under a steady stream of emissions it then keeps its processor instead of
+// waiting to be woken for every few items.
+const idleSpins = 64
+
+// retainCap is the largest job buffer, in records, kept for reuse once
+// drained.
+const retainCap = 1 << 14
+
+// job is a queue record: n units of work. Consecutive emissions on one
+// conduit share a record (the conduit's lane holds their values in order),
+// so a stream of emissions costs one record, not one each. A record holds a
+// pointer in an interface and an int: queueing one allocates nothing.
+type job struct {
+	w work
+	n int
+}
+
+// work is what a job runs: a conduit's lane, which delivers its next n
+// values, or a task.
+type work interface{ run(c *Circuit, n int) }
+
+// swapper is a conduit whose values admitted since the last batch are
+// moved to its dispatch lane when the dispatcher takes a batch.
+type swapper interface{ swap() }
+
+// task is control work (subscribing, announcing a channel, unsubscribing),
+// never emission; it is queued as a job of its own and never merged.
+type task func(c *Circuit)
+
+func (t task) run(c *Circuit, _ int) { t(c) }
+
+// CircuitOption configures a Circuit.
+type CircuitOption func(*Circuit)
+
+// OnPanic sets the function told of each panic recovered from a pipe or a
+// subscriber, with the subject of the channel being served. It runs on the
+// circuit's goroutine; a panic in it is swallowed. Without it, panics are
+// only counted (see Circuit.Panics).
+func OnPanic(f func(subject Subject, recovered any)) CircuitOption {
+	return func(c *Circuit) { c.onPanic = f }
+}
+
+func newCircuit(cortex *Cortex, name Name, opts []CircuitOption) *Circuit {
+	c := &Circuit{
+		cortex:  cortex,
+		subject: cortex.subject(name, "circuit", Subject{}),
+		done:    make(chan struct{}),
+	}
+	c.wake.L = &c.mu
+	c.settled.L = &c.mu
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Subject returns the circuit's subject (type "circuit").
+func (c *Circuit) Subject() Subject { return c.subject }
+
+// Panics returns how many panics the circuit has recovered from pipes and
+// subscribers.
+func (c *Circuit) Panics() uint64 { return c.panics.Load() }
+
+// Dropped returns how many emissions were discarded because the circuit was
+// closed. Emissions on a conduit nobody subscribes to are not queued, and
+// not counted, whether the circuit is open or not.
+func (c *Circuit) Dropped() uint64 { return c.dropped.Load() }
+
+// Await blocks until everything queued before the call — emissions and
+// whatever they cause in transit — has been processed. On a closed circuit
+// it waits for the drain to finish. It allocates nothing. It panics if
+// called on the circuit's own goroutine, where it could never return.
+func (c *Circuit) Await() {
+	if c.onCircuit() {
+		panic("substrates: Await called on the circuit's own goroutine")
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		<-c.done
+		return
+	}
+	target := c.admitted
+	c.awaiting.Add(1)
+	for c.completed.Load() < target {
+		c.settled.Wait()
+	}
+	c.awaiting.Add(-1)
+	c.mu.Unlock()
+}
+
+// Close stops the circuit: what was queued before is processed (with its
+// transit work), then the goroutine stops; later emissions are dropped and
+// counted. Close waits for the drain unless called on the circuit's own
+// goroutine. It is idempotent.
+func (c *Circuit) Close() {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		c.signal()
+	}
+	c.mu.Unlock()
+	if c.onCircuit() {
+		return
+	}
+	<-c.done
+	c.cortex.forget(c)
+}
+
+// onCircuit reports whether the caller runs on the dispatch goroutine.
+func (c *Circuit) onCircuit() bool {
+	return c.busy.Load() && currentG() == c.g.Load()
+}
+
+// schedule queues a task in the circuit's order: as transit work on the
+// dispatch goroutine, as ingress elsewhere. It reports false if the circuit
+// is closed to ingress.
+func (c *Circuit) schedule(t task) bool {
+	if c.onCircuit() {
+		c.transit = append(c.transit, job{t, 1})
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.ingress = append(c.ingress, job{t, 1})
+	c.admitted++
+	c.signal()
+	return true
+}
+
+// admitValue queues the next value of lane l as ingress; mu is held and the
+// value is already in the conduit's pending buffer.
+func (c *Circuit) admitValue(l work) {
+	// Comparing with a task, whose dynamic type differs, is false; two
+	// tasks are never compared, which would panic.
+	if n := len(c.ingress); n > 0 && c.ingress[n-1].w == l {
+		c.ingress[n-1].n++
+	} else {
+		c.ingress = append(c.ingress, job{l, 1})
+		c.admitted++
+	}
+	c.signal()
+}
+
+// transitValue queues the next value of lane l as transit work, merging it
+// into the last record only if that one has not started.
+func (c *Circuit) transitValue(l work) {
+	if n := len(c.transit); n > c.transitNext && c.transit[n-1].w == l {
+		c.transit[n-1].n++
+		return
+	}
+	c.transit = append(c.transit, job{l, 1})
+}
+
+// signal wakes a sleeping or spinning dispatcher; mu is held.
+func (c *Circuit) signal() {
+	switch {
+	case c.sleeping:
+		c.sleeping = false
+		c.wake.Signal()
+	case c.spinning:
+		c.spinning = false
+		c.poked.Store(true)
+	}
+}
+
+// recovered counts a panic from user code serving subject and reports it.
+func (c *Circuit) recovered(subject Subject, r any) {
+	c.panics.Add(1)
+	if c.onPanic == nil {
+		return
+	}
+	defer func() { _ = recover() }()
+	c.onPanic(subject, r)
+}
+
+// run is the dispatch goroutine: it takes the ingress queue a batch at a
+// time and runs each job; lanes settle the transit work of each value
+// before delivering the next (see lane.deliver), and settle here covers
+// tasks.
+func (c *Circuit) run() {
+	defer close(c.done)
+	c.g.Store(currentG())
+	c.busy.Store(true)
+	defer c.g.Store(0)
+	for c.take() {
+		for _, j := range c.batch {
+			j.w.run(c, j.n)
+			c.settle()
+		}
+		c.completed.Add(uint64(len(c.batch)))
+		clear(c.batch)
+		c.batch = recycle(c.batch)
+		if c.awaiting.Load() > 0 {
+			c.mu.Lock()
+			c.settled.Broadcast()
+			c.mu.Unlock()
+		}
+	}
+}
+
+// settle runs the transit work queued so far and all that it causes. Called
+// while a settle further up the stack is running, it returns at once: that
+// one reaches the new work in turn, which keeps transit first in, first out
+// and the stack flat however long a cascade runs.
+func (c *Circuit) settle() {
+	if c.settling || len(c.transit) == 0 {
+		return
+	}
+	c.settling = true
+	for c.transitNext < len(c.transit) {
+		j := c.transit[c.transitNext]
+		c.transitNext++
+		j.w.run(c, j.n)
+	}
+	clear(c.transit)
+	c.transit, c.transitNext = recycle(c.transit), 0
+	c.settling = false
+}
+
+// take waits for ingress and moves it, and every conduit's pending values,
+// to the dispatcher's side in one step under the lock, so the order of the
+// batch is the order of admission. It reports false once the circuit is
+// closed and drained.
+func (c *Circuit) take() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	spin := len(c.ingress) == 0 && runtime.GOMAXPROCS(0) > 1
+	for len(c.ingress) == 0 {
+		if c.closed {
+			c.busy.Store(false)
+			return false
+		}
+		if spin {
+			spin = false
+			c.spin()
+			continue
+		}
+		c.busy.Store(false)
+		c.sleeping = true
+		c.wake.Wait()
+		c.busy.Store(true)
+	}
+	c.batch, c.ingress = c.ingress, c.batch
+	for _, s := range c.dirty {
+		s.swap()
+	}
+	clear(c.dirty)
+	c.dirty = c.dirty[:0]
+	return true
+}
+
+// spin yields the processor a few times, without the lock, watching for
+// ingress; mu is held on entry and exit. Emitters poke the spinner once,
+// instead of the spinner taking their lock on every turn.
+func (c *Circuit) spin() {
+	c.spinning = true
+	c.poked.Store(false)
+	c.mu.Unlock()
+	for range idleSpins {
+		if c.poked.Load() {
+			break
+		}
+		runtime.Gosched()
+	}
+	c.mu.Lock()
+	c.spinning = false
+}
+
+// recycle empties a drained buffer whose elements are already zeroed,
+// keeping its storage unless a burst grew it past retainCap.
+func recycle[T any](s []T) []T {
+	if cap(s) > retainCap {
+		return nil
+	}
+	return s[:0]
+}

@@ -1,0 +1,9 @@
+// Package substrates is an in-process event circuit after Humainary's
+// Substrates API: interned hierarchical Names, Subjects with typed State, and
+// Circuits that carry typed emissions from the Channels of a Conduit to the
+// Pipes its Subscribers register, on one goroutine and in one order.
+//
+// It owns ordering, subscription timing and an emission path that allocates
+// nothing; it does not own what an emission means, buffering for slow
+// consumers, or any I/O — those belong to its callers.
+package substrates
