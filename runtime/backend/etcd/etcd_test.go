@@ -1,0 +1,229 @@
+package etcd_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/backend/conformance"
+	"github.com/synapsed/storegen/runtime/backend/etcd"
+	"github.com/synapsed/storegen/runtime/backend/etcd/etcdtest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, etcdtest.LeakOptions()...)
+}
+
+// testTimeout is the request timeout of the tests' Backends: the suite
+// commits 25,000 keys at once, which under the race detector on a busy
+// machine takes seconds.
+const testTimeout = time.Minute
+
+// open opens a Backend on prefix that is closed when t ends.
+func open(t *testing.T, endpoints []string, prefix string, opts ...etcd.Option) *etcd.Backend {
+	t.Helper()
+	opts = append([]etcd.Option{etcd.Prefix(prefix), etcd.RequestTimeout(testTimeout)}, opts...)
+	b, err := etcd.Open(t.Context(), endpoints, opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+// TestConformance runs the shared suite on one single-member cluster; each
+// engine the suite opens gets a prefix of its own, which makes it empty.
+// A "file that is not a database" is, for etcd, a prefix holding keys that
+// some other program wrote.
+func TestConformance(t *testing.T) {
+	// The suite's largest transactions take the server seconds to apply
+	// under the race detector; the longer election timeout gives them 10 s.
+	cluster := etcdtest.Start(t, etcdtest.ElectionTimeout(2500*time.Millisecond))
+	var n atomic.Int64
+	conformance.Run(t,
+		func(t *testing.T) backend.Backend {
+			return open(t, cluster.Endpoints(), fmt.Sprintf("conformance/%d/", n.Add(1)))
+		},
+		conformance.Reopen(func(t *testing.T, b backend.Backend) backend.Backend {
+			require.NoError(t, b.Close())
+			return open(t, cluster.Endpoints(), b.(*etcd.Backend).Prefix())
+		}),
+		conformance.NotADatabase(func(t *testing.T) error {
+			prefix := fmt.Sprintf("foreign/%d/", n.Add(1))
+			_, err := cluster.Client(t).Put(t.Context(), prefix+"config", "not storegen's")
+			require.NoError(t, err)
+			b, err := etcd.Open(t.Context(), cluster.Endpoints(), etcd.Prefix(prefix))
+			if err == nil {
+				b.Close()
+			}
+			return err
+		}),
+	)
+}
+
+// TestOpen checks which prefixes Open claims and which it refuses.
+func TestOpen(t *testing.T) {
+	cluster := etcdtest.Start(t)
+	cli := cluster.Client(t)
+	ctx := t.Context()
+	_, err := cli.Put(ctx, "foreign/key", "v")
+	require.NoError(t, err)
+	_, err = cli.Put(ctx, "marked/", "some other program's marker")
+	require.NoError(t, err)
+	_, err = cli.Put(ctx, "outside", "a key next to the prefix, not under it")
+	require.NoError(t, err)
+
+	cases := []struct {
+		name    string
+		prefix  string
+		corrupt bool   // the error must wrap backend.ErrCorrupt
+		fails   string // the error must mention this; "" for success
+	}{
+		{name: "new prefix", prefix: "new/"},
+		{name: "prefix beside other keys", prefix: "out/"},
+		{name: "keys without a marker", prefix: "foreign/", corrupt: true, fails: `"foreign/key"`},
+		{name: "another marker", prefix: "marked/", corrupt: true, fails: "some other program"},
+		{name: "empty prefix", prefix: "", fails: "prefix must not be empty"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := etcd.Open(ctx, cluster.Endpoints(), etcd.Prefix(c.prefix))
+			if c.fails == "" {
+				require.NoError(t, err)
+				require.NoError(t, b.Close())
+				// Claimed once, the prefix opens again, now holding its marker.
+				b, err = etcd.Open(ctx, cluster.Endpoints(), etcd.Prefix(c.prefix))
+				require.NoError(t, err)
+				require.NoError(t, b.Close())
+				return
+			}
+			require.Error(t, err)
+			assert.ErrorContains(t, err, c.fails)
+			assert.Equal(t, c.corrupt, errors.Is(err, backend.ErrCorrupt), "wraps backend.ErrCorrupt: %v", err)
+		})
+	}
+
+	t.Run("racing claims", func(t *testing.T) {
+		errs := make(chan error, 4)
+		for range cap(errs) {
+			go func() {
+				b, err := etcd.Open(ctx, cluster.Endpoints(), etcd.Prefix("raced/"))
+				if err == nil {
+					err = b.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range cap(errs) {
+			assert.NoError(t, <-errs)
+		}
+	})
+
+	t.Run("no endpoints", func(t *testing.T) {
+		_, err := etcd.Open(ctx, nil)
+		assert.ErrorContains(t, err, "no endpoints")
+	})
+}
+
+// TestOpenUnreachable checks that Open gives up, with the context's error,
+// when nothing listens at the endpoint.
+func TestOpenUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	endpoint := "http://" + l.Addr().String()
+	require.NoError(t, l.Close())
+
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = etcd.Open(ctx, []string{endpoint})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorContains(t, err, l.Addr().String())
+	assert.NotErrorIs(t, err, backend.ErrCorrupt)
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
+// TestTxnTooLarge checks that a commit beyond the server's request size
+// fails with ErrTxnTooLarge and writes nothing.
+func TestTxnTooLarge(t *testing.T) {
+	cluster := etcdtest.Start(t)
+	b := open(t, cluster.Endpoints(), "large/")
+	value := make([]byte, 1<<20)
+	err := b.Update(t.Context(), func(txn backend.Txn) error {
+		for i := range etcdtest.MaxRequestBytes>>20 + 1 {
+			if err := txn.Set(fmt.Appendf(nil, "k%d", i), value); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, etcd.ErrTxnTooLarge)
+	assert.ErrorContains(t, err, "larger than max")
+	st, err := b.Stats(t.Context())
+	require.NoError(t, err)
+	assert.Zero(t, st.Keys)
+}
+
+// TestStats checks the figures Stats reports beside the key count, which
+// the conformance suite checks.
+func TestStats(t *testing.T) {
+	cluster := etcdtest.Start(t)
+	b := open(t, cluster.Endpoints(), "stats/")
+	require.NoError(t, b.Update(t.Context(), func(txn backend.Txn) error {
+		return txn.Set([]byte("k"), []byte("v"))
+	}))
+	st, err := b.Stats(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "etcd", st.Engine)
+	assert.Equal(t, int64(1), st.Keys)
+	for _, name := range []string{"revision", "raft_index", "raft_term", "db_size", "db_size_in_use"} {
+		assert.Positive(t, st.Figures[name], name)
+	}
+	assert.Equal(t, st.Figures["db_size"], st.DiskBytes)
+}
+
+// TestOnRoundTrip checks that every request is reported, failures too.
+func TestOnRoundTrip(t *testing.T) {
+	cluster := etcdtest.Start(t)
+	var calls, failures atomic.Int64
+	b := open(t, cluster.Endpoints(), "probed/", etcd.OnRoundTrip(func(d time.Duration, err error) {
+		calls.Add(1)
+		if err != nil {
+			failures.Add(1)
+		}
+		assert.Positive(t, d)
+	}))
+	require.Positive(t, calls.Load(), "Open's requests")
+	calls.Store(0)
+
+	ctx := t.Context()
+	require.NoError(t, b.Update(ctx, func(txn backend.Txn) error {
+		if _, err := txn.Get([]byte("k"), nil); !errors.Is(err, backend.ErrNotFound) {
+			return err
+		}
+		return txn.Set([]byte("k"), []byte("v"))
+	}))
+	_, err := b.Get(ctx, []byte("k"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), calls.Load(), "a read and a commit, then a Get")
+	assert.Zero(t, failures.Load())
+
+	// A view's reads run under the context it was opened with.
+	vctx, cancel := context.WithCancel(ctx)
+	v, err := b.View(vctx)
+	require.NoError(t, err)
+	cancel()
+	_, err = v.Get([]byte("k"), nil)
+	assert.ErrorIs(t, err, context.Canceled)
+	require.NoError(t, v.Close())
+	assert.Equal(t, int64(5), calls.Load(), "View and its Get")
+	assert.Equal(t, int64(1), failures.Load())
+}
