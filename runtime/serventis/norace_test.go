@@ -1,0 +1,5 @@
+//go:build !race
+
+package serventis
+
+const raceEnabled = false
