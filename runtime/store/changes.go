@@ -21,9 +21,14 @@ type changeRef struct {
 	i   int
 }
 
+// tableLog is also the transaction's scratch space for one store: records
+// being written and replaced live here rather than in fresh allocations
+// (the codec and index functions take pointers, which would make a local
+// escape).
 type tableLog[K, V any] struct {
-	t      *Table[K, V]
-	events []Event[K, V]
+	t        *Table[K, V]
+	events   []Event[K, V]
+	cur, old V
 }
 
 func (l *tableLog[K, V]) table() any { return l.t }
@@ -37,22 +42,26 @@ func (l *tableLog[K, V]) publish(i int, seq, txID uint64, now time.Time) {
 func (l *tableLog[K, V]) reset() {
 	clear(l.events) // drop references to records for the GC
 	l.events = l.events[:0]
+	var zero V
+	l.cur, l.old = zero, zero
+}
+
+// logOf returns tx's log of t, making it on first use.
+func logOf[K, V any](tx *Tx, t *Table[K, V]) *tableLog[K, V] {
+	st := tx.st
+	for _, l := range st.logs {
+		if l.table() == any(t) {
+			return l.(*tableLog[K, V])
+		}
+	}
+	log := &tableLog[K, V]{t: t}
+	st.logs = append(st.logs, log)
+	return log
 }
 
 // record appends a change of t to tx's log.
-func record[K, V any](tx *Tx, t *Table[K, V], kind EventKind, k K, old, new *V) {
+func record[K, V any](tx *Tx, log *tableLog[K, V], kind EventKind, k K, old, new *V) {
 	st := tx.st
-	var log *tableLog[K, V]
-	for _, l := range st.logs {
-		if l.table() == any(t) {
-			log = l.(*tableLog[K, V])
-			break
-		}
-	}
-	if log == nil {
-		log = &tableLog[K, V]{t: t}
-		st.logs = append(st.logs, log)
-	}
 	e := Event[K, V]{Kind: kind, Key: k}
 	if old != nil {
 		e.Old = *old

@@ -248,7 +248,7 @@ func (db *DB) Stores() []string {
 // scratch holds buffers reused across operations to keep the hot paths
 // free of allocations.
 type scratch struct {
-	key, val, aux, idx []byte
+	key, val, enc, aux, idx []byte
 }
 
 func (db *DB) getScratch() *scratch { return db.scratch.Get().(*scratch) }
@@ -257,6 +257,9 @@ func (db *DB) putScratch(s *scratch) {
 	// Don't let one huge value pin memory in the pool forever.
 	if cap(s.val) > 1<<20 {
 		s.val = nil
+	}
+	if cap(s.enc) > 1<<20 {
+		s.enc = nil
 	}
 	db.scratch.Put(s)
 }

@@ -1,24 +1,37 @@
 package store_test
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/backend/bbolt"
 	"github.com/synapsed/storegen/runtime/backend/memory"
+	"github.com/synapsed/storegen/runtime/backend/pebble"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
 // engine opens a fresh backend for a test; durable ones live in t.TempDir.
 type engine struct {
 	name string
-	open func(t *testing.T) backend.Backend
+	open func(t testing.TB) backend.Backend
 }
 
 var engines = []engine{
-	{"memory", func(*testing.T) backend.Backend { return memory.New() }},
+	{"memory", func(testing.TB) backend.Backend { return memory.New() }},
+	{"pebble", func(t testing.TB) backend.Backend {
+		b, err := pebble.Open(t.TempDir(), pebble.NoSync())
+		require.NoError(t, err)
+		return b
+	}},
+	{"bbolt", func(t testing.TB) backend.Backend {
+		b, err := bbolt.Open(filepath.Join(t.TempDir(), "db"), bbolt.NoSync())
+		require.NoError(t, err)
+		return b
+	}},
 }
 
 func openOn(t *testing.T, eng engine) (*store.DB, *store.Table[string, account]) {

@@ -307,3 +307,72 @@ func TestWatchEndsWithContext(t *testing.T) {
 	assert.ErrorIs(t, sub.Err(), context.Canceled)
 	require.NoError(t, accounts.Put(context.Background(), account{ID: "x", Email: "x"}))
 }
+
+func TestWatchExistingHonoursFilters(t *testing.T) {
+	ctx := context.Background()
+	_, accounts := openOn(t, engines[0])
+	for _, id := range []string{"a", "b", "c", "d"} {
+		require.NoError(t, accounts.Put(ctx, account{ID: id, Email: id}))
+	}
+	sub := accounts.Watch(ctx, store.Existing(), store.WatchRange("b", "d"))
+	defer sub.Close()
+	got := receive(t, sub, 2)
+	assert.Equal(t, []string{"b", "c"}, []string{got[0].Key, got[1].Key})
+	assert.Equal(t, store.Created, got[0].Kind)
+	require.NoError(t, accounts.Put(ctx, account{ID: "a", Email: "a2"}))
+	require.NoError(t, accounts.Put(ctx, account{ID: "c", Email: "c2"}))
+	live := receive(t, sub, 1)[0]
+	assert.Equal(t, "c", live.Key)
+	assert.Equal(t, store.Updated, live.Kind)
+}
+
+func TestOpAndTxStreams(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(engines[0].open(t))
+	require.NoError(t, err)
+	defer db.Close()
+	schema := accountSchema
+	schema.Name = "vault"
+	schema.SensitiveKey = true
+	vault := store.NewTable(db, &schema)
+	accounts := store.NewTable(db, &accountSchema)
+
+	ops := db.WatchOps(ctx)
+	txs := db.WatchTx(ctx)
+	require.NoError(t, accounts.Put(ctx, account{ID: "a1", Email: "a", Secret: "hunter2"}))
+	_, err = accounts.Get(ctx, "a1")
+	require.NoError(t, err)
+	_, err = vault.Get(ctx, "secret-key")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.Error(t, db.Update(ctx, func(tx *store.Tx) error {
+		require.NoError(t, accounts.In(tx).Put(account{ID: "a2", Email: "b"}))
+		return errors.New("abort")
+	}))
+	db.Circuit().Await()
+	ops.Close()
+	txs.Close()
+
+	var opLog []string
+	for e := range ops.C() {
+		assert.NotContains(t, fmt.Sprint(e), "hunter2", "no record values in op events")
+		opLog = append(opLog, fmt.Sprintf("%s %s %s err=%v", e.Op, e.Store, e.Key, e.Err != nil))
+		assert.Positive(t, e.Duration)
+	}
+	assert.Equal(t, []string{
+		`put account a1 err=false`,
+		`get account a1 err=false`,
+		`get vault [redacted] err=true`,
+		`put account a2 err=false`,
+	}, opLog)
+
+	var txLog []string
+	var ids []uint64
+	for e := range txs.C() {
+		txLog = append(txLog, e.Kind.String())
+		ids = append(ids, e.TxID)
+	}
+	assert.Equal(t, []string{"begin", "commit", "begin", "rollback"}, txLog)
+	assert.Equal(t, ids[0], ids[1])
+	assert.Equal(t, ids[2], ids[3])
+	assert.NotEqual(t, ids[0], ids[2])
+}

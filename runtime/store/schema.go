@@ -12,8 +12,9 @@ type Schema[K, V any] struct {
 	AppendKey func(dst []byte, k K) []byte
 	// KeyOf returns the key of a record.
 	KeyOf func(v *V) K
-	// Encode appends the stored form of v.
-	Encode func(dst []byte, v *V) []byte
+	// Encode appends the stored form of v. It fails only when a field's
+	// MarshalBinary does; the error should name the field.
+	Encode func(dst []byte, v *V) ([]byte, error)
 	// Decode resets *v and fills it from a stored value. Errors should name
 	// the field (codec.FieldError); the runtime adds store and key.
 	Decode func(b []byte, v *V) error

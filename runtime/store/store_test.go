@@ -49,7 +49,7 @@ const (
 	tBytes, tInt                           = 0x10, 0x20
 )
 
-func encodeAccount(dst []byte, v *account) []byte {
+func encodeAccount(dst []byte, v *account) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.ID != "" {
 		dst = codec.AppendStringField(dst, idID, tBytes, v.ID)
@@ -66,7 +66,7 @@ func encodeAccount(dst []byte, v *account) []byte {
 	if v.Age != 0 {
 		dst = codec.AppendIntField(dst, idAge, tInt, int64(v.Age))
 	}
-	return dst
+	return dst, nil
 }
 
 func decodeAccount(b []byte, v *account) error {

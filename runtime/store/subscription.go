@@ -38,6 +38,7 @@ type Subscription[E any] struct {
 	ch       chan E
 	overflow Overflow
 	filter   func(*E) bool
+	probe    E // what filter looks at; circuit goroutine only
 
 	mu      sync.Mutex
 	closed  bool
@@ -133,8 +134,13 @@ func (s *Subscription[E]) setCleanup(cleanup func()) {
 // it must never block. It filters, then sends without waiting, applying the
 // overflow policy when the buffer is full.
 func (s *Subscription[E]) offer(e E) {
-	if s.filter != nil && !s.filter(&e) {
-		return
+	if s.filter != nil {
+		// Filter a copy held by the subscription: taking e's address would
+		// move every event to the heap.
+		s.probe = e
+		if !s.filter(&s.probe) {
+			return
+		}
 	}
 	s.mu.Lock()
 	if s.closed {

@@ -276,6 +276,17 @@ func (t *Table[K, V]) viewSeq(ctx context.Context, body func(backend.Reader, fun
 	}
 }
 
+// putValue writes a copy of v kept in tx's scratch space, so that v does
+// not escape to the heap.
+func (t *Table[K, V]) putValue(tx *Tx, v V, insert bool) error {
+	if tx.done {
+		return t.put(tx, &v, insert) // reports ErrTxDone
+	}
+	log := logOf(tx, t)
+	log.cur = v
+	return t.put(tx, &log.cur, insert)
+}
+
 // put writes v in tx. Unique indexes are checked before anything is
 // written, so a conflict leaves tx as it was.
 func (t *Table[K, V]) put(tx *Tx, v *V, insert bool) error {
@@ -313,10 +324,18 @@ func (t *Table[K, V]) write(tx *Tx, v *V, insert bool) error {
 		return t.opError(op, k, err)
 	}
 
+	// Encode first: a value that cannot be encoded must not leave index
+	// entries behind.
+	enc, err := t.s.Encode(sc.enc[:0], v)
+	if err != nil {
+		return t.opError(op, k, err)
+	}
+	sc.enc = enc
 	watched := t.watched()
+	log := logOf(tx, t)
 	var oldV *V
 	if exists && (watched || len(t.s.Indexes) > 0) {
-		oldV = new(V)
+		oldV = &log.old
 		if err := t.decode(old, oldV); err != nil {
 			return t.opError(op, k, err)
 		}
@@ -326,8 +345,7 @@ func (t *Table[K, V]) write(tx *Tx, v *V, insert bool) error {
 			return err
 		}
 	}
-	sc.val = t.s.Encode(sc.val[:0], v)
-	if err := w.Set(sc.key, sc.val); err != nil {
+	if err := w.Set(sc.key, sc.enc); err != nil {
 		return t.opError(op, k, err)
 	}
 	tx.st.writes++
@@ -336,7 +354,7 @@ func (t *Table[K, V]) write(tx *Tx, v *V, insert bool) error {
 		if exists {
 			kind = Updated
 		}
-		record(tx, t, kind, k, oldV, v)
+		record(tx, log, kind, k, oldV, v)
 	}
 	return nil
 }
@@ -441,15 +459,16 @@ func (t *Table[K, V]) remove(tx *Tx, k K) (bool, error) {
 	}
 	sc.val = old
 	watched := t.watched()
-	var oldV V
+	log := logOf(tx, t)
+	oldV := &log.old
 	if watched || len(t.s.Indexes) > 0 {
-		if err := t.decode(old, &oldV); err != nil {
+		if err := t.decode(old, oldV); err != nil {
 			return false, t.opError("Delete", k, err)
 		}
 	}
 	if len(t.s.Indexes) > 0 {
 		pk := sc.key[len(t.valuePrefix):]
-		if err := t.updateIndexes(w, sc, pk, &oldV, nil, "Delete", k); err != nil {
+		if err := t.updateIndexes(w, sc, pk, oldV, nil, "Delete", k); err != nil {
 			return false, err
 		}
 	}
@@ -458,7 +477,7 @@ func (t *Table[K, V]) remove(tx *Tx, k K) (bool, error) {
 	}
 	tx.st.writes++
 	if watched {
-		record(tx, t, Deleted, k, &oldV, nil)
+		record(tx, log, Deleted, k, oldV, nil)
 	}
 	return true, nil
 }
@@ -504,6 +523,37 @@ func (t *Table[K, V]) getUnique(r backend.Reader, ix int, ik []byte) (V, error) 
 // scan yields the records whose stored keys k satisfy start <= k < end.
 func (t *Table[K, V]) scan(ctx context.Context, r backend.Reader, start, end []byte, cfg scanConfig, yield func(V, error) bool) {
 	it := r.Range(start, end, cfg.reverse)
+	t.iterate(ctx, it, "Scan", cfg, yield, func(v *V) error {
+		if err := t.decode(it.Value(), v); err != nil {
+			return &OpError{Store: t.s.Name, Op: "Scan", Key: t.rawKey(it.Key()[len(t.valuePrefix):]), Err: err}
+		}
+		return nil
+	})
+}
+
+// list yields the records whose entries in index ix start with ik.
+func (t *Table[K, V]) list(ctx context.Context, r backend.Reader, ix int, ik []byte, cfg scanConfig, yield func(V, error) bool) {
+	prefix := append(append([]byte{}, t.indexPrefix[ix]...), ik...)
+	it := backend.Prefix(r, prefix, cfg.reverse)
+	op := "ListBy" + t.s.Indexes[ix].Name
+	var key, val []byte
+	t.iterate(ctx, it, op, cfg, yield, func(v *V) error {
+		key = append(append(key[:0], t.valuePrefix...), it.Value()...)
+		var err error
+		if val, err = r.Get(key, val[:0]); err != nil {
+			return t.indexError(op, ix, ik, fmt.Errorf("%w: index entry points at a missing record", ErrCorrupt))
+		}
+		if err := t.decode(val, v); err != nil {
+			return &OpError{Store: t.s.Name, Op: op, Key: t.rawKey(it.Value()), Err: err}
+		}
+		return nil
+	})
+}
+
+// iterate drives it for scan and list: it applies the limit, checks ctx
+// every 256 records, reports the scan on the operation stream, and yields
+// what load makes of each entry, stopping at the first error.
+func (t *Table[K, V]) iterate(ctx context.Context, it backend.Iterator, op string, cfg scanConfig, yield func(V, error) bool, load func(v *V) error) {
 	defer it.Close()
 	n := 0
 	ot := t.db.startOp()
@@ -512,21 +562,21 @@ func (t *Table[K, V]) scan(ctx context.Context, r backend.Reader, start, end []b
 			t.db.endOp(ot, OpScan, t.s.Name, "", 0, n, nil)
 		}
 	}()
+	var zero V
 	for it.Next() {
 		if cfg.limit > 0 && n >= cfg.limit {
 			return
 		}
 		if n%256 == 255 {
 			if err := ctx.Err(); err != nil {
-				var zero V
-				yield(zero, &OpError{Store: t.s.Name, Op: "Scan", Err: err})
+				yield(zero, &OpError{Store: t.s.Name, Op: op, Err: err})
 				return
 			}
 		}
 		n++
 		var v V
-		if err := t.decode(it.Value(), &v); err != nil {
-			yield(v, &OpError{Store: t.s.Name, Op: "Scan", Key: t.rawKey(it.Key()[len(t.valuePrefix):]), Err: err})
+		if err := load(&v); err != nil {
+			yield(zero, err)
 			return
 		}
 		if !yield(v, nil) {
@@ -534,8 +584,7 @@ func (t *Table[K, V]) scan(ctx context.Context, r backend.Reader, start, end []b
 		}
 	}
 	if err := it.Err(); err != nil {
-		var zero V
-		yield(zero, &OpError{Store: t.s.Name, Op: "Scan", Err: mapBackendErr(err)})
+		yield(zero, &OpError{Store: t.s.Name, Op: op, Err: mapBackendErr(err)})
 	}
 }
 
@@ -545,52 +594,4 @@ func (t *Table[K, V]) rawKey(enc []byte) string {
 		return Redacted
 	}
 	return fmt.Sprintf("%q", enc)
-}
-
-// list yields the records whose entries in index ix start with ik.
-func (t *Table[K, V]) list(ctx context.Context, r backend.Reader, ix int, ik []byte, cfg scanConfig, yield func(V, error) bool) {
-	prefix := append(append([]byte{}, t.indexPrefix[ix]...), ik...)
-	it := backend.Prefix(r, prefix, cfg.reverse)
-	defer it.Close()
-	op := "ListBy" + t.s.Indexes[ix].Name
-	var key, val []byte
-	n := 0
-	ot := t.db.startOp()
-	defer func() {
-		if ot.active() {
-			t.db.endOp(ot, OpScan, t.s.Name, "", 0, n, nil)
-		}
-	}()
-	for it.Next() {
-		if cfg.limit > 0 && n >= cfg.limit {
-			return
-		}
-		if n%256 == 255 {
-			if err := ctx.Err(); err != nil {
-				var zero V
-				yield(zero, &OpError{Store: t.s.Name, Op: op, Err: err})
-				return
-			}
-		}
-		n++
-		key = append(append(key[:0], t.valuePrefix...), it.Value()...)
-		var err error
-		val, err = r.Get(key, val[:0])
-		var v V
-		if err != nil {
-			yield(v, t.indexError(op, ix, ik, fmt.Errorf("%w: index entry points at a missing record", ErrCorrupt)))
-			return
-		}
-		if err := t.decode(val, &v); err != nil {
-			yield(v, &OpError{Store: t.s.Name, Op: op, Key: t.rawKey(it.Value()), Err: err})
-			return
-		}
-		if !yield(v, nil) {
-			return
-		}
-	}
-	if err := it.Err(); err != nil {
-		var zero V
-		yield(zero, &OpError{Store: t.s.Name, Op: op, Err: mapBackendErr(err)})
-	}
 }

@@ -43,10 +43,10 @@ func (b TableTx[K, V]) Exists(k K) (bool, error) {
 }
 
 // Put stores v, replacing any record with the same key.
-func (b TableTx[K, V]) Put(v V) error { return b.t.put(b.tx, &v, false) }
+func (b TableTx[K, V]) Put(v V) error { return b.t.putValue(b.tx, v, false) }
 
 // Insert stores v, or returns an error matching ErrExists.
-func (b TableTx[K, V]) Insert(v V) error { return b.t.put(b.tx, &v, true) }
+func (b TableTx[K, V]) Insert(v V) error { return b.t.putValue(b.tx, v, true) }
 
 // Delete removes the record with key k and reports whether it existed.
 func (b TableTx[K, V]) Delete(k K) (bool, error) { return b.t.delete(b.tx, k) }

@@ -88,10 +88,9 @@ func (t *Table[K, V]) replay(ctx context.Context, sub *Subscription[Event[K, V]]
 			go sub.end(&OpError{Store: t.s.Name, Op: "Watch", Key: t.rawKey(it.Key()[len(t.valuePrefix):]), Err: err})
 			return
 		}
+		// [lo, hi) already holds exactly the keys the filters admit, and
+		// Watch replays only when Created events are wanted.
 		e.Key = t.s.KeyOf(&e.New)
-		if sub.filter != nil && !sub.filter(&e) {
-			continue
-		}
 		if !sub.deliver(e) {
 			return
 		}
