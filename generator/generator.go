@@ -177,7 +177,7 @@ func (p *parser) checkNames(files []*model.File) {
 // generatedNames lists the package-level names generated for s.
 func generatedNames(s *model.Store) []string {
 	n := s.Names
-	names := []string{n.StoreType, n.Constructor, n.TxType, n.Schema, n.Encode, n.Decode}
+	names := []string{n.StoreType, n.Constructor, n.TxType, n.EventType, n.Schema, n.Encode, n.Decode}
 	if n.KeyType != "" {
 		names = append(names, n.KeyType)
 	}

@@ -419,15 +419,15 @@ func pick(cond bool, a, b string) string {
 	return b
 }
 
-// keyScans adds the scans by leading fields of a compound key and the scan
-// by prefix of a trailing string key field.
+// keyScans adds the scans and watch options by leading fields of a
+// compound key, and those by prefix of a trailing string key field.
 func (p *parser) keyScans(s *model.Store) {
 	for n := 1; n < len(s.Key); n++ {
-		method := "ScanBy"
+		by := "By"
 		for _, f := range s.Key[:n] {
-			method += f.Name
+			by += f.Name
 		}
-		s.KeyScans = append(s.KeyScans, &model.KeyScan{Method: method, Fields: s.Key[:n]})
+		s.KeyScans = append(s.KeyScans, &model.KeyScan{Method: "Scan" + by, Watch: "Watch" + by, Fields: s.Key[:n]})
 	}
 	s.ScanPrefix = s.Key[len(s.Key)-1].Type.Kind == model.String
 }
@@ -446,6 +446,7 @@ func (p *parser) names(s *model.Store) {
 	if len(s.Key) > 1 {
 		n.KeyType = t + "Key"
 	}
+	n.EventType = t + "Event"
 	n.Schema = lowerCamel(t) + "Schema"
 	n.Encode = "encode" + camel(t)
 	n.Decode = "decode" + camel(t)

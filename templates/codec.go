@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/dave/jennifer/jen"
@@ -13,20 +14,54 @@ import (
 // helpers of the structs they hold, in the format documented in
 // runtime/codec/value.go. Encoders allocate nothing beyond growing dst
 // (types that implement encoding.BinaryMarshaler excepted); decoders treat
-// their input as untrusted.
+// their input as untrusted. The record's encoder returns an error, as
+// store.Schema requires, but only a failing MarshalBinary makes one: a
+// nested struct's helper returns an error only if the struct holds such a
+// type, so that the common path stays a plain append.
 func (r *renderer) codec() {
 	s := r.s
-	r.doc(s.Names.Encode + " appends the stored form of v: the format version, then every field that is not zero.")
-	r.encodeFunc(s.Names.Encode, r.record(), s.Fields, true)
+	r.doc(s.Names.Encode + " appends the stored form of v: the format version, then every field that is not zero. " + encodeErrDoc(s.Fields))
+	r.encodeFunc(s.Names.Encode, r.record(), s.Fields, true, true)
 	r.doc(s.Names.Decode + " resets *v and fills it from its stored form. Fields it does not know are skipped, fields that were not stored stay zero, and a field stored with another type is an error naming it.")
 	r.decodeFunc(s.Names.Decode, r.record(), s.Fields, true)
 	for _, n := range s.Nested {
 		t := jen.Qual(n.Type.Path, n.Type.Name)
-		r.doc(n.Encode + " appends the fields of v, stored inside " + s.Type + " records.")
-		r.encodeFunc(n.Encode, t, n.Fields, false)
+		doc := n.Encode + " appends the fields of v, stored inside " + s.Type + " records."
+		fails := mayFail(n.Fields)
+		if fails {
+			doc += " " + encodeErrDoc(n.Fields)
+		}
+		r.doc(doc)
+		r.encodeFunc(n.Encode, t, n.Fields, false, fails)
 		r.doc(n.Decode + " fills the zero value *v from the fields " + n.Encode + " wrote.")
 		r.decodeFunc(n.Decode, t, n.Fields, false)
 	}
+}
+
+// encodeErrDoc says when the encoder of fields fails.
+func encodeErrDoc(fields []*model.Field) string {
+	if !mayFail(fields) {
+		return "It never fails."
+	}
+	return "It fails only when a MarshalBinary does, with an error naming the field."
+}
+
+// mayFail reports whether encoding fields may fail: one of them is or
+// holds a type that implements encoding.BinaryMarshaler.
+func mayFail(fields []*model.Field) bool {
+	return slices.ContainsFunc(fields, func(f *model.Field) bool { return holdsMarshaler(f.Type) })
+}
+
+func holdsMarshaler(t *model.Type) bool {
+	switch {
+	case t == nil:
+		return false
+	case t.Kind == model.Marshaler:
+		return true
+	case t.Kind == model.Struct:
+		return mayFail(t.Nested.Fields)
+	}
+	return holdsMarshaler(t.Elem) || holdsMarshaler(t.Key)
 }
 
 // val is a value being encoded or decoded. x is the value and ptr its
@@ -110,6 +145,9 @@ func isCollection(t *model.Type) bool {
 // encoder writes the body of one encode function.
 type encoder struct {
 	marks map[int]bool // the depths whose mark variable is used
+	// marshals is set once MarshalBinary is called, into the local b, and
+	// fails once an error is checked, in the local err.
+	marshals, fails bool
 }
 
 func (e *encoder) mark(depth int) string {
@@ -128,7 +166,10 @@ func loopVar(name string, depth int) string {
 	return name + strconv.Itoa(depth)
 }
 
-func (r *renderer) encodeFunc(name string, typ jen.Code, fields []*model.Field, version bool) {
+// encodeFunc renders an encode function; withErr makes it return an error
+// too, as the record's encoder must and a nested struct's helper does when
+// it may fail.
+func (r *renderer) encodeFunc(name string, typ jen.Code, fields []*model.Field, version, withErr bool) {
 	e := &encoder{marks: make(map[int]bool)}
 	var body []jen.Code
 	if version {
@@ -137,16 +178,40 @@ func (r *renderer) encodeFunc(name string, typ jen.Code, fields []*model.Field, 
 	for _, f := range fields {
 		body = append(body, e.field(f)...)
 	}
-	body = append(body, jen.Return(jen.Id("dst")))
+	result := jen.Index().Byte()
+	if withErr {
+		result = jen.Params(jen.Index().Byte(), jen.Error())
+		body = append(body, jen.Return(jen.Id("dst"), jen.Nil()))
+	} else {
+		body = append(body, jen.Return(jen.Id("dst")))
+	}
+	r.f.Func().Id(name).Params(jen.Id("dst").Index().Byte(), jen.Id("v").Op("*").Add(typ)).Add(result).Block(append(e.locals(), body...)...)
+	r.f.Line()
+}
+
+// locals declares the variables the encoding statements use.
+func (e *encoder) locals() []jen.Code {
+	var defs []jen.Code
 	if len(e.marks) > 0 {
 		var names []jen.Code
 		for d := 0; e.marks[d]; d++ {
 			names = append(names, jen.Id(e.mark(d)))
 		}
-		body = append([]jen.Code{jen.Var().List(names...).Int()}, body...)
+		defs = append(defs, jen.List(names...).Int())
 	}
-	r.f.Func().Id(name).Params(jen.Id("dst").Index().Byte(), jen.Id("v").Op("*").Add(typ)).Index().Byte().Block(body...)
-	r.f.Line()
+	if e.marshals {
+		defs = append(defs, jen.Id("b").Index().Byte())
+	}
+	if e.fails {
+		defs = append(defs, jen.Err().Error())
+	}
+	switch len(defs) {
+	case 0:
+		return nil
+	case 1:
+		return []jen.Code{jen.Var().Add(defs[0])}
+	}
+	return []jen.Code{jen.Var().Defs(defs...)}
 }
 
 // field encodes one field, leaving it out when it is zero or nil.
@@ -206,26 +271,45 @@ func (e *encoder) payload(f *model.Field, t *model.Type, v val) []jen.Code {
 	case model.Time:
 		return field("AppendTimeField", timeValue(t, v.x()))
 	case model.Marshaler:
-		return []jen.Code{marshal(f.Name, v, codecCall("AppendBytesField", jen.Id("dst"), id, h, jen.Id("b")))}
+		return e.marshal(f.Name, v, codecCall("AppendBytesField", jen.Id("dst"), id, h, jen.Id("b")).Comment(f.Name))
 	}
 	mark := e.mark(0)
 	begin := jen.List(jen.Id("dst"), jen.Id(mark)).Op("=").Add(codecCall("BeginField", jen.Id("dst"), id, h)).Comment(f.Name)
 	var inner []jen.Code
 	if t.Kind == model.Struct {
-		inner = []jen.Code{appendTo(jen.Id(t.Nested.Encode).Call(jen.Id("dst"), v.ptr()))}
+		inner = []jen.Code{e.nested(f.Name, t, v)}
 	} else {
 		inner = e.collection(f.Name, t, v, 1)
 	}
 	return append(append([]jen.Code{begin}, inner...), appendTo(codecCall("End", jen.Id("dst"), jen.Id(mark))))
 }
 
-// marshal calls MarshalBinary on v and appends the result with appendB. A
-// marshaler that fails cannot be stored: Schema.Encode has no error to
-// return it by, so it panics with the field's name.
-func marshal(name string, v val, appendB jen.Code) jen.Code {
-	return jen.If(jen.List(jen.Id("b"), jen.Err()).Op(":=").Add(v.base()).Dot("MarshalBinary").Call(), jen.Err().Op("!=").Nil()).Block(
-		jen.Panic(codecCall("InField", jen.Lit(name), jen.Err())),
-	).Else().Block(appendTo(appendB))
+// marshal calls MarshalBinary on v, in field name, and appends the result
+// with appendB. A failure ends the encoding with an error naming the
+// field.
+func (e *encoder) marshal(name string, v val, appendB jen.Code) []jen.Code {
+	e.marshals = true
+	return []jen.Code{
+		e.check(name, jen.List(jen.Id("b"), jen.Err()).Op("=").Add(v.base()).Dot("MarshalBinary").Call()),
+		appendTo(appendB),
+	}
+}
+
+// nested appends the struct v, of type t, in field name with its helper,
+// checking the helper's error if it has one.
+func (e *encoder) nested(name string, t *model.Type, v val) jen.Code {
+	call := jen.Id(t.Nested.Encode).Call(jen.Id("dst"), v.ptr())
+	if !mayFail(t.Nested.Fields) {
+		return appendTo(call)
+	}
+	return e.check(name, jen.List(jen.Id("dst"), jen.Err()).Op("=").Add(call))
+}
+
+// check runs assign, which sets err, and returns err as an error of field
+// name if it is not nil.
+func (e *encoder) check(name string, assign jen.Code) jen.Code {
+	e.fails = true
+	return jen.If(assign, jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), codecCall("InField", jen.Lit(name), jen.Err())))
 }
 
 // collection writes the count and the elements of the slice, array or map
@@ -271,7 +355,7 @@ func (e *encoder) elem(name string, t *model.Type, v val, depth int) []jen.Code 
 	case model.Time:
 		return one("AppendTimeElem", timeValue(t, v.x()))
 	case model.Marshaler:
-		return []jen.Code{marshal(name, v, codecCall("AppendBytesElem", jen.Id("dst"), jen.Id("b")))}
+		return e.marshal(name, v, codecCall("AppendBytesElem", jen.Id("dst"), jen.Id("b")))
 	case model.Pointer:
 		return []jen.Code{
 			appendTo(codecCall("AppendBool", jen.Id("dst"), v.x().Op("!=").Nil())),
@@ -282,7 +366,7 @@ func (e *encoder) elem(name string, t *model.Type, v val, depth int) []jen.Code 
 	begin := jen.List(jen.Id("dst"), jen.Id(mark)).Op("=").Add(codecCall("Begin", jen.Id("dst")))
 	var inner []jen.Code
 	if t.Kind == model.Struct {
-		inner = []jen.Code{appendTo(jen.Id(t.Nested.Encode).Call(jen.Id("dst"), v.ptr()))}
+		inner = []jen.Code{e.nested(name, t, v)}
 	} else {
 		inner = e.collection(name, t, v, depth+1)
 	}

@@ -175,12 +175,21 @@ func (r *renderer) keyScans(w view) {
 		return
 	}
 	leading := s.Key[:len(s.Key)-1]
-	last := s.Key[len(s.Key)-1]
-	doc := "ScanPrefix iterates the " + s.Type + " records whose " + last.Name + " starts with prefix, in key order."
-	if len(leading) > 0 {
-		doc = "ScanPrefix iterates the " + s.Type + " records " + whose(leading) + " and whose " + last.Name + " starts with prefix, in key order."
-	}
 	stmts, enc := encodeParams(leading, true)
 	params := append(fieldParams(leading), jen.Id("prefix").String(), optsParam())
-	r.method(w, doc, "ScanPrefix", params, r.seq(), append(stmts, jen.Return(w.call("ScanPrefix", enc, optsArg())))...)
+	r.method(w, "ScanPrefix iterates the "+s.Type+" records "+r.whosePrefix()+", in key order.",
+		"ScanPrefix", params, r.seq(), append(stmts, jen.Return(w.call("ScanPrefix", enc, optsArg())))...)
+}
+
+// whosePrefix describes the records a prefix scan or watch selects: "whose
+// ID starts with prefix", "whose Org is org and whose ID starts with
+// prefix".
+func (r *renderer) whosePrefix() string {
+	leading := r.s.Key[:len(r.s.Key)-1]
+	last := r.s.Key[len(r.s.Key)-1]
+	desc := "whose " + last.Name + " starts with prefix"
+	if len(leading) > 0 {
+		desc = whose(leading) + " and " + desc
+	}
+	return desc
 }

@@ -37,10 +37,11 @@ func Render(f *model.File) ([]byte, error) {
 	jf.HeaderComment(Header + "\n\n" + BuildConstraint)
 	jf.ImportName(storePkg, "store")
 	jf.ImportName(codecPkg, "codec")
-	r := &renderer{f: jf, s: f.Store}
+	r := &renderer{f: jf, s: f.Store, pkgPath: f.PkgPath}
 	r.schema()
 	r.keyType()
 	r.storeType()
+	r.events()
 	r.txType()
 	r.stringer()
 	r.codec()
@@ -53,15 +54,37 @@ func Render(f *model.File) ([]byte, error) {
 
 // renderer writes one store's file.
 type renderer struct {
-	f *jen.File
-	s *model.Store
+	f       *jen.File
+	s       *model.Store
+	pkgPath string // of the generated file
 }
 
-// doc adds a doc comment, wrapped at 77 columns.
+// doc adds a doc comment, wrapped at 77 columns. Paragraphs are separated
+// by a blank line; a line that starts with a tab is code, kept as it is.
 func (r *renderer) doc(text string) {
-	for _, line := range wrap(text, 74) {
-		r.f.Comment(line)
+	for i, para := range strings.Split(text, "\n\n") {
+		if i > 0 {
+			r.f.Comment("//")
+		}
+		if strings.HasPrefix(para, "\t") {
+			for _, line := range strings.Split(para, "\n") {
+				r.f.Comment("//" + line)
+			}
+			continue
+		}
+		for _, line := range wrap(para, 74) {
+			r.f.Comment(line)
+		}
 	}
+}
+
+// a puts the indefinite article before word: "a User", "an Event". A
+// word starting with U takes "a", as most names do (User, Unit, URL).
+func a(word string) string {
+	if word != "" && strings.ContainsRune("AEIOaeio", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }
 
 func wrap(text string, width int) []string {

@@ -120,7 +120,7 @@ func (r *renderer) basicMethods(w view) {
 		"Insert", v, jen.Error(), jen.Return(w.call("Insert", jen.Id("v"))))
 	r.method(w, "Get returns the "+T+" record with key "+keyDesc+", or an error matching store.ErrNotFound.",
 		"Get", fieldParams(s.Key), jen.Params(rec, jen.Error()), jen.Return(w.call("Get", r.keyValue())))
-	r.method(w, "Exists reports whether a "+T+" record with key "+keyDesc+" exists.",
+	r.method(w, "Exists reports whether "+a(T)+" record with key "+keyDesc+" exists.",
 		"Exists", fieldParams(s.Key), jen.Params(jen.Bool(), jen.Error()), jen.Return(w.call("Exists", r.keyValue())))
 	r.method(w, "Delete removes the "+T+" record with key "+keyDesc+" and reports whether it existed.",
 		"Delete", fieldParams(s.Key), jen.Params(jen.Id("existed").Bool(), jen.Err().Error()), jen.Return(w.call("Delete", r.keyValue())))

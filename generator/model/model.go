@@ -56,6 +56,7 @@ type Names struct {
 	Constructor string // NewUserStore
 	TxType      string // UserTx
 	KeyType     string // UserKey; empty unless the key is compound
+	EventType   string // UserEvent, the alias of store.Event[K, User]
 	Schema      string // userSchema
 	Encode      string // encodeUser
 	Decode      string // decodeUser
@@ -103,9 +104,11 @@ type Lookup struct {
 	Get bool
 }
 
-// KeyScan is a scan by the leading fields of a compound key.
+// KeyScan is a scan by the leading fields of a compound key, and the
+// Watch option that selects the same records.
 type KeyScan struct {
-	Method string
+	Method string // ScanByOrg
+	Watch  string // WatchByOrg
 	Fields []*Field
 }
 

@@ -15,6 +15,14 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
+// encode returns the stored form of v, which must encode.
+func encode(t testing.TB, v *Thing) []byte {
+	t.Helper()
+	b, err := encodeThing(nil, v)
+	require.NoError(t, err)
+	return b
+}
+
 // full sets every field of a Thing to something other than its zero value.
 // Slices inside collections are empty rather than nil: the format does not
 // tell the two apart there, and they decode as empty.
@@ -55,7 +63,7 @@ func TestRoundTrip(t *testing.T) {
 	for name, v := range map[string]Thing{"full": full(), "zero": {ID: "z"}} {
 		t.Run(name, func(t *testing.T) {
 			var got Thing
-			require.NoError(t, decodeThing(encodeThing(nil, &v), &got))
+			require.NoError(t, decodeThing(encode(t, &v), &got))
 			// Times compare as instants; everything else exactly.
 			require.True(t, v.At.Equal(got.At))
 			require.True(t, time.Time(v.Stamp).Equal(time.Time(got.Stamp)))
@@ -78,12 +86,21 @@ func TestStore(t *testing.T) {
 	places := NewPlaceStore(db)
 
 	v := full()
+	sub := things.Watch(ctx)
+	defer sub.Close()
 	require.NoError(t, things.Put(ctx, v))
 	got, err := things.Get(ctx, "t1")
 	require.NoError(t, err)
 	require.Equal(t, v.Counts, got.Counts)
 	require.Equal(t, v.Home, got.Home)
 	require.Equal(t, *v.VerPtr, *got.VerPtr)
+	select {
+	case e := <-sub.C():
+		require.Equal(t, store.Created, e.Kind)
+		require.Equal(t, v, e.New, "the event holds the record as written")
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event")
+	}
 
 	p := Place{Name: "home", Where: Address{City: "Springfield", Note: "dropped"}, Near: []Address{{Zip: 1}}}
 	require.NoError(t, places.Put(ctx, p))
@@ -98,18 +115,22 @@ func TestDecodeTypeMismatch(t *testing.T) {
 	// the only clash would be a field with the same name and another type.
 	v := full()
 	var p Place
-	require.NoError(t, decodePlace(encodeThing(nil, &v), &p), "unknown fields are skipped")
+	require.NoError(t, decodePlace(encode(t, &v), &p), "unknown fields are skipped")
 }
 
 func TestEncodeAllocs(t *testing.T) {
 	p := Place{Name: "home", Where: Address{Street: "Main", City: "Springfield"}, Near: []Address{{Zip: 1}, {Zip: 2}}}
-	buf := encodePlace(nil, &p)
-	allocs := testing.AllocsPerRun(100, func() { buf = encodePlace(buf[:0], &p) })
+	buf, err := encodePlace(nil, &p)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(100, func() { buf, err = encodePlace(buf[:0], &p) })
 	require.Zero(t, allocs)
+	require.NoError(t, err)
 	// A large field moves its payload when the length needs more bytes.
 	p.Near = make([]Address, 100)
+	buf, err = encodePlace(buf[:0], &p)
+	require.NoError(t, err)
 	var got Place
-	require.NoError(t, decodePlace(encodePlace(buf[:0], &p), &got))
+	require.NoError(t, decodePlace(buf, &got))
 	require.Equal(t, p, got)
 }
 
@@ -117,14 +138,14 @@ func TestEncodeAllocs(t *testing.T) {
 // accepts encodes again into something it accepts.
 func FuzzDecode(f *testing.F) {
 	v := full()
-	f.Add(encodeThing(nil, &v))
-	f.Add(encodeThing(nil, &Thing{}))
+	f.Add(encode(f, &v))
+	f.Add(encode(f, &Thing{}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got Thing
 		if decodeThing(b, &got) != nil {
 			return
 		}
 		var again Thing
-		require.NoError(t, decodeThing(encodeThing(nil, &got), &again))
+		require.NoError(t, decodeThing(encode(t, &got), &again))
 	})
 }

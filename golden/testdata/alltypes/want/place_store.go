@@ -95,6 +95,31 @@ func (s *PlaceStore) In(tx *store.Tx) PlaceTx {
 	return PlaceTx{t: s.t.In(tx)}
 }
 
+// PlaceEvent is a committed change to a Place record, as Watch delivers it:
+// its Kind (store.Created, store.Updated or store.Deleted), Key, the record
+// before (Old) and after (New), Seq, TxID and commit Time.
+type PlaceEvent = store.Event[string, Place]
+
+// Watch subscribes to the committed changes of Place records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (WatchPrefix, store.WatchKey and store.WatchRange), set the
+// buffer and what happens when it is full (store.Buffer, store.OnOverflow),
+// and deliver the current records first (store.Existing). The keys given to
+// store.WatchKey and store.WatchRange must be of type string, or the
+// subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(name))
+func (s *PlaceStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[PlaceEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchPrefix is a Watch option that delivers only the changes of Place
+// records whose Name starts with prefix.
+func (s *PlaceStore) WatchPrefix(prefix string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyStringPrefix(nil, prefix))
+}
+
 // PlaceTx is the Place store inside a transaction (see PlaceStore.In): the
 // same operations without a context, seeing the transaction's own writes. It
 // is valid only while the function given to DB.Update or DB.View runs.
@@ -159,8 +184,8 @@ func (s PlaceTx) ScanPrefix(prefix string, opts ...store.ScanOption) iter.Seq2[P
 }
 
 // encodePlace appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodePlace(dst []byte, v *Place) []byte {
+// field that is not zero. It never fails.
+func encodePlace(dst []byte, v *Place) ([]byte, error) {
 	var mark, mark1 int
 	dst = append(dst, codec.Version)
 	if v.Name != "" {
@@ -179,7 +204,7 @@ func encodePlace(dst []byte, v *Place) []byte {
 		}
 		dst = codec.End(dst, mark)
 	}
-	return dst
+	return dst, nil
 }
 
 // decodePlace resets *v and fills it from its stored form. Fields it does

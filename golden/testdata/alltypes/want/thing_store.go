@@ -97,6 +97,31 @@ func (s *ThingStore) In(tx *store.Tx) ThingTx {
 	return ThingTx{t: s.t.In(tx)}
 }
 
+// ThingEvent is a committed change to a Thing record, as Watch delivers it:
+// its Kind (store.Created, store.Updated or store.Deleted), Key, the record
+// before (Old) and after (New), Seq, TxID and commit Time.
+type ThingEvent = store.Event[string, Thing]
+
+// Watch subscribes to the committed changes of Thing records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (WatchPrefix, store.WatchKey and store.WatchRange), set the
+// buffer and what happens when it is full (store.Buffer, store.OnOverflow),
+// and deliver the current records first (store.Existing). The keys given to
+// store.WatchKey and store.WatchRange must be of type string, or the
+// subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(id))
+func (s *ThingStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[ThingEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchPrefix is a Watch option that delivers only the changes of Thing
+// records whose ID starts with prefix.
+func (s *ThingStore) WatchPrefix(prefix string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyStringPrefix(nil, prefix))
+}
+
 // ThingTx is the Thing store inside a transaction (see ThingStore.In): the
 // same operations without a context, seeing the transaction's own writes. It
 // is valid only while the function given to DB.Update or DB.View runs.
@@ -161,9 +186,14 @@ func (s ThingTx) ScanPrefix(prefix string, opts ...store.ScanOption) iter.Seq2[T
 }
 
 // encodeThing appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodeThing(dst []byte, v *Thing) []byte {
-	var mark, mark1 int
+// field that is not zero. It fails only when a MarshalBinary does, with an
+// error naming the field.
+func encodeThing(dst []byte, v *Thing) ([]byte, error) {
+	var (
+		mark, mark1 int
+		b           []byte
+		err         error
+	)
 	dst = append(dst, codec.Version)
 	if v.ID != "" {
 		dst = codec.AppendStringField(dst, 0x56e8eb60, 0xb5b5, v.ID) // ID
@@ -451,36 +481,32 @@ func encodeThing(dst []byte, v *Thing) []byte {
 		}
 		dst = codec.End(dst, mark)
 	}
-	if b, err := v.Ver.MarshalBinary(); err != nil {
-		panic(codec.InField("Ver", err))
-	} else {
-		dst = codec.AppendBytesField(dst, 0xe4bb0022, 0x8274, b)
+	if b, err = v.Ver.MarshalBinary(); err != nil {
+		return nil, codec.InField("Ver", err)
 	}
+	dst = codec.AppendBytesField(dst, 0xe4bb0022, 0x8274, b) // Ver
 	if v.VerPtr != nil {
-		if b, err := v.VerPtr.MarshalBinary(); err != nil {
-			panic(codec.InField("VerPtr", err))
-		} else {
-			dst = codec.AppendBytesField(dst, 0xbb65a83c, 0x8274, b)
+		if b, err = v.VerPtr.MarshalBinary(); err != nil {
+			return nil, codec.InField("VerPtr", err)
 		}
+		dst = codec.AppendBytesField(dst, 0xbb65a83c, 0x8274, b) // VerPtr
 	}
 	if v.Vers != nil {
 		dst, mark = codec.BeginField(dst, 0x63617f83, 0xf859) // Vers
 		dst = codec.AppendUvarint(dst, uint64(len(v.Vers)))
 		for _, x := range v.Vers {
-			if b, err := x.MarshalBinary(); err != nil {
-				panic(codec.InField("Vers", err))
-			} else {
-				dst = codec.AppendBytesElem(dst, b)
+			if b, err = x.MarshalBinary(); err != nil {
+				return nil, codec.InField("Vers", err)
 			}
+			dst = codec.AppendBytesElem(dst, b)
 		}
 		dst = codec.End(dst, mark)
 	}
-	if b, err := v.Addr.MarshalBinary(); err != nil {
-		panic(codec.InField("Addr", err))
-	} else {
-		dst = codec.AppendBytesField(dst, 0xc1053e92, 0x8274, b)
+	if b, err = v.Addr.MarshalBinary(); err != nil {
+		return nil, codec.InField("Addr", err)
 	}
-	return dst
+	dst = codec.AppendBytesField(dst, 0xc1053e92, 0x8274, b) // Addr
+	return dst, nil
 }
 
 // decodeThing resets *v and fills it from its stored form. Fields it does

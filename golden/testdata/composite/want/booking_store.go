@@ -152,6 +152,31 @@ func (s *BookingStore) In(tx *store.Tx) BookingTx {
 	return BookingTx{t: s.t.In(tx)}
 }
 
+// BookingEvent is a committed change to a Booking record, as Watch delivers
+// it: its Kind (store.Created, store.Updated or store.Deleted), Key, the
+// record before (Old) and after (New), Seq, TxID and commit Time.
+type BookingEvent = store.Event[string, Booking]
+
+// Watch subscribes to the committed changes of Booking records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (WatchPrefix, store.WatchKey and store.WatchRange), set the
+// buffer and what happens when it is full (store.Buffer, store.OnOverflow),
+// and deliver the current records first (store.Existing). The keys given to
+// store.WatchKey and store.WatchRange must be of type string, or the
+// subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(id))
+func (s *BookingStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[BookingEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchPrefix is a Watch option that delivers only the changes of Booking
+// records whose ID starts with prefix.
+func (s *BookingStore) WatchPrefix(prefix string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyStringPrefix(nil, prefix))
+}
+
 // BookingTx is the Booking store inside a transaction (see BookingStore.In):
 // the same operations without a context, seeing the transaction's own
 // writes. It is valid only while the function given to DB.Update or DB.View
@@ -259,8 +284,8 @@ func (s BookingTx) ListByOwner(owner string, opts ...store.ScanOption) iter.Seq2
 }
 
 // encodeBooking appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodeBooking(dst []byte, v *Booking) []byte {
+// field that is not zero. It never fails.
+func encodeBooking(dst []byte, v *Booking) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.ID != "" {
 		dst = codec.AppendStringField(dst, 0x56e8eb60, 0xb5b5, v.ID) // ID
@@ -277,7 +302,7 @@ func encodeBooking(dst []byte, v *Booking) []byte {
 	if v.Kind != "" {
 		dst = codec.AppendStringField(dst, 0x3ff50c63, 0xb5b5, v.Kind) // Kind
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeBooking resets *v and fills it from its stored form. Fields it does

@@ -112,6 +112,39 @@ func (s *MemberStore) In(tx *store.Tx) MemberTx {
 	return MemberTx{t: s.t.In(tx)}
 }
 
+// MemberEvent is a committed change to a Member record, as Watch delivers
+// it: its Kind (store.Created, store.Updated or store.Deleted), Key, the
+// record before (Old) and after (New), Seq, TxID and commit Time.
+type MemberEvent = store.Event[MemberKey, Member]
+
+// Watch subscribes to the committed changes of Member records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (WatchByOrg, WatchPrefix, store.WatchKey and store.WatchRange),
+// set the buffer and what happens when it is full (store.Buffer,
+// store.OnOverflow), and deliver the current records first (store.Existing).
+// The keys given to store.WatchKey and store.WatchRange must be of type
+// MemberKey, or the subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(MemberKey{Org: org, ID: id}))
+func (s *MemberStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[MemberEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchByOrg is a Watch option that delivers only the changes of Member
+// records whose Org is org.
+func (s *MemberStore) WatchByOrg(org string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyString(nil, org))
+}
+
+// WatchPrefix is a Watch option that delivers only the changes of Member
+// records whose Org is org and whose ID starts with prefix.
+func (s *MemberStore) WatchPrefix(org string, prefix string) store.WatchOption {
+	enc := codec.AppendKeyString(nil, org)
+	enc = codec.AppendKeyStringPrefix(enc, prefix)
+	return store.WatchPrefix(enc)
+}
+
 // MemberTx is the Member store inside a transaction (see MemberStore.In):
 // the same operations without a context, seeing the transaction's own
 // writes. It is valid only while the function given to DB.Update or DB.View
@@ -184,8 +217,8 @@ func (s MemberTx) ScanPrefix(org string, prefix string, opts ...store.ScanOption
 }
 
 // encodeMember appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodeMember(dst []byte, v *Member) []byte {
+// field that is not zero. It never fails.
+func encodeMember(dst []byte, v *Member) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.Org != "" {
 		dst = codec.AppendStringField(dst, 0xfea887f9, 0xb5b5, v.Org) // Org
@@ -196,7 +229,7 @@ func encodeMember(dst []byte, v *Member) []byte {
 	if v.Name != "" {
 		dst = codec.AppendStringField(dst, 0x0fe07306, 0xb5b5, v.Name) // Name
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeMember resets *v and fills it from its stored form. Fields it does

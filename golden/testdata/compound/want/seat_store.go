@@ -123,6 +123,39 @@ func (s *SeatStore) In(tx *store.Tx) SeatTx {
 	return SeatTx{t: s.t.In(tx)}
 }
 
+// SeatEvent is a committed change to a Seat record, as Watch delivers it:
+// its Kind (store.Created, store.Updated or store.Deleted), Key, the record
+// before (Old) and after (New), Seq, TxID and commit Time.
+type SeatEvent = store.Event[SeatKey, Seat]
+
+// Watch subscribes to the committed changes of Seat records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (WatchByOrg, WatchByOrgTeam, store.WatchKey and
+// store.WatchRange), set the buffer and what happens when it is full
+// (store.Buffer, store.OnOverflow), and deliver the current records first
+// (store.Existing). The keys given to store.WatchKey and store.WatchRange
+// must be of type SeatKey, or the subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(SeatKey{Org: org, Team: team, Num: num}))
+func (s *SeatStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[SeatEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchByOrg is a Watch option that delivers only the changes of Seat
+// records whose Org is org.
+func (s *SeatStore) WatchByOrg(org string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyString(nil, org))
+}
+
+// WatchByOrgTeam is a Watch option that delivers only the changes of Seat
+// records whose Org and Team are org and team.
+func (s *SeatStore) WatchByOrgTeam(org, team string) store.WatchOption {
+	enc := codec.AppendKeyString(nil, org)
+	enc = codec.AppendKeyString(enc, team)
+	return store.WatchPrefix(enc)
+}
+
 // SeatTx is the Seat store inside a transaction (see SeatStore.In): the same
 // operations without a context, seeing the transaction's own writes. It is
 // valid only while the function given to DB.Update or DB.View runs.
@@ -200,8 +233,8 @@ func (s SeatTx) ListByHolder(holder string, opts ...store.ScanOption) iter.Seq2[
 }
 
 // encodeSeat appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodeSeat(dst []byte, v *Seat) []byte {
+// field that is not zero. It never fails.
+func encodeSeat(dst []byte, v *Seat) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.Org != "" {
 		dst = codec.AppendStringField(dst, 0xfea887f9, 0xb5b5, v.Org) // Org
@@ -215,7 +248,7 @@ func encodeSeat(dst []byte, v *Seat) []byte {
 	if v.Holder != "" {
 		dst = codec.AppendStringField(dst, 0x1b5629af, 0xb5b5, v.Holder) // Holder
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeSeat resets *v and fills it from its stored form. Fields it does not

@@ -21,7 +21,7 @@ var v1 = AccountV1{ID: "a1", Name: "Ann", Balance: -42, Legacy: "gone", Tags: []
 // rewrites them.
 func committed(t *testing.T) []byte {
 	if dir := os.Getenv("STOREGEN_GOLDEN_UPDATE"); dir != "" {
-		b := encodeAccountV1(nil, &v1)
+		b := encodeV1(t)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "evolution", "input", v1File), b, 0o644))
 		return b
 	}
@@ -30,11 +30,19 @@ func committed(t *testing.T) []byte {
 	return b
 }
 
+// encodeV1 returns the stored form of v1 as the generated encoder writes it
+// now.
+func encodeV1(t *testing.T) []byte {
+	b, err := encodeAccountV1(nil, &v1)
+	require.NoError(t, err)
+	return b
+}
+
 func TestV1BytesAreStable(t *testing.T) {
 	if os.Getenv("STOREGEN_GOLDEN_UPDATE") != "" {
 		t.Skip("rewriting the committed bytes")
 	}
-	require.Equal(t, committed(t), encodeAccountV1(nil, &v1), "the stored form changed: old data would not read back")
+	require.Equal(t, committed(t), encodeV1(t), "the stored form changed: old data would not read back")
 }
 
 func TestV2ReadsV1(t *testing.T) {
@@ -61,8 +69,10 @@ func TestV3CannotReadV1(t *testing.T) {
 
 func TestV1CannotReadWideV2(t *testing.T) {
 	v2 := AccountV2{ID: "a1", Balance: 1 << 40}
+	b, err := encodeAccountV2(nil, &v2)
+	require.NoError(t, err)
 	var v1 AccountV1
-	err := decodeAccountV1(encodeAccountV2(nil, &v2), &v1)
+	err = decodeAccountV1(b, &v1)
 	require.ErrorIs(t, err, codec.ErrRange)
 	require.Contains(t, err.Error(), "Balance")
 }

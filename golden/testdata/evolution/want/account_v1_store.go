@@ -50,7 +50,7 @@ func (s *AccountV1Store) Get(ctx context.Context, id string) (AccountV1, error) 
 	return s.t.Get(ctx, id)
 }
 
-// Exists reports whether a AccountV1 record with key id exists.
+// Exists reports whether an AccountV1 record with key id exists.
 func (s *AccountV1Store) Exists(ctx context.Context, id string) (bool, error) {
 	return s.t.Exists(ctx, id)
 }
@@ -96,6 +96,31 @@ func (s *AccountV1Store) In(tx *store.Tx) AccountV1Tx {
 	return AccountV1Tx{t: s.t.In(tx)}
 }
 
+// AccountV1Event is a committed change to an AccountV1 record, as Watch
+// delivers it: its Kind (store.Created, store.Updated or store.Deleted),
+// Key, the record before (Old) and after (New), Seq, TxID and commit Time.
+type AccountV1Event = store.Event[string, AccountV1]
+
+// Watch subscribes to the committed changes of AccountV1 records, delivered
+// in commit order on the subscription's channel until Close, the cancelling
+// of ctx or the closing of the DB. Options select kinds of change
+// (store.Kinds) and keys (WatchPrefix, store.WatchKey and store.WatchRange),
+// set the buffer and what happens when it is full (store.Buffer,
+// store.OnOverflow), and deliver the current records first (store.Existing).
+// The keys given to store.WatchKey and store.WatchRange must be of type
+// string, or the subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(id))
+func (s *AccountV1Store) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[AccountV1Event] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchPrefix is a Watch option that delivers only the changes of AccountV1
+// records whose ID starts with prefix.
+func (s *AccountV1Store) WatchPrefix(prefix string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyStringPrefix(nil, prefix))
+}
+
 // AccountV1Tx is the AccountV1 store inside a transaction (see
 // AccountV1Store.In): the same operations without a context, seeing the
 // transaction's own writes. It is valid only while the function given to
@@ -121,7 +146,7 @@ func (s AccountV1Tx) Get(id string) (AccountV1, error) {
 	return s.t.Get(id)
 }
 
-// Exists reports whether a AccountV1 record with key id exists.
+// Exists reports whether an AccountV1 record with key id exists.
 func (s AccountV1Tx) Exists(id string) (bool, error) {
 	return s.t.Exists(id)
 }
@@ -162,8 +187,8 @@ func (s AccountV1Tx) ScanPrefix(prefix string, opts ...store.ScanOption) iter.Se
 }
 
 // encodeAccountV1 appends the stored form of v: the format version, then
-// every field that is not zero.
-func encodeAccountV1(dst []byte, v *AccountV1) []byte {
+// every field that is not zero. It never fails.
+func encodeAccountV1(dst []byte, v *AccountV1) ([]byte, error) {
 	var mark int
 	dst = append(dst, codec.Version)
 	if v.ID != "" {
@@ -189,7 +214,7 @@ func encodeAccountV1(dst []byte, v *AccountV1) []byte {
 	dst, mark = codec.BeginField(dst, 0x52f50eae, 0x2ce2) // Home
 	dst = encodeAccountV1Address(dst, &v.Home)
 	dst = codec.End(dst, mark)
-	return dst
+	return dst, nil
 }
 
 // decodeAccountV1 resets *v and fills it from its stored form. Fields it

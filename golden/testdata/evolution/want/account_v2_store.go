@@ -50,7 +50,7 @@ func (s *AccountV2Store) Get(ctx context.Context, id string) (AccountV2, error) 
 	return s.t.Get(ctx, id)
 }
 
-// Exists reports whether a AccountV2 record with key id exists.
+// Exists reports whether an AccountV2 record with key id exists.
 func (s *AccountV2Store) Exists(ctx context.Context, id string) (bool, error) {
 	return s.t.Exists(ctx, id)
 }
@@ -96,6 +96,31 @@ func (s *AccountV2Store) In(tx *store.Tx) AccountV2Tx {
 	return AccountV2Tx{t: s.t.In(tx)}
 }
 
+// AccountV2Event is a committed change to an AccountV2 record, as Watch
+// delivers it: its Kind (store.Created, store.Updated or store.Deleted),
+// Key, the record before (Old) and after (New), Seq, TxID and commit Time.
+type AccountV2Event = store.Event[string, AccountV2]
+
+// Watch subscribes to the committed changes of AccountV2 records, delivered
+// in commit order on the subscription's channel until Close, the cancelling
+// of ctx or the closing of the DB. Options select kinds of change
+// (store.Kinds) and keys (WatchPrefix, store.WatchKey and store.WatchRange),
+// set the buffer and what happens when it is full (store.Buffer,
+// store.OnOverflow), and deliver the current records first (store.Existing).
+// The keys given to store.WatchKey and store.WatchRange must be of type
+// string, or the subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(id))
+func (s *AccountV2Store) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[AccountV2Event] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchPrefix is a Watch option that delivers only the changes of AccountV2
+// records whose ID starts with prefix.
+func (s *AccountV2Store) WatchPrefix(prefix string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyStringPrefix(nil, prefix))
+}
+
 // AccountV2Tx is the AccountV2 store inside a transaction (see
 // AccountV2Store.In): the same operations without a context, seeing the
 // transaction's own writes. It is valid only while the function given to
@@ -121,7 +146,7 @@ func (s AccountV2Tx) Get(id string) (AccountV2, error) {
 	return s.t.Get(id)
 }
 
-// Exists reports whether a AccountV2 record with key id exists.
+// Exists reports whether an AccountV2 record with key id exists.
 func (s AccountV2Tx) Exists(id string) (bool, error) {
 	return s.t.Exists(id)
 }
@@ -162,8 +187,8 @@ func (s AccountV2Tx) ScanPrefix(prefix string, opts ...store.ScanOption) iter.Se
 }
 
 // encodeAccountV2 appends the stored form of v: the format version, then
-// every field that is not zero.
-func encodeAccountV2(dst []byte, v *AccountV2) []byte {
+// every field that is not zero. It never fails.
+func encodeAccountV2(dst []byte, v *AccountV2) ([]byte, error) {
 	var mark int
 	dst = append(dst, codec.Version)
 	if v.Tags != nil {
@@ -192,7 +217,7 @@ func encodeAccountV2(dst []byte, v *AccountV2) []byte {
 	if v.Opened {
 		dst = codec.AppendBoolField(dst, 0x0f03e400, 0x5da9, v.Opened) // Opened
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeAccountV2 resets *v and fills it from its stored form. Fields it

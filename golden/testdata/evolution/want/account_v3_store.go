@@ -50,7 +50,7 @@ func (s *AccountV3Store) Get(ctx context.Context, id string) (AccountV3, error) 
 	return s.t.Get(ctx, id)
 }
 
-// Exists reports whether a AccountV3 record with key id exists.
+// Exists reports whether an AccountV3 record with key id exists.
 func (s *AccountV3Store) Exists(ctx context.Context, id string) (bool, error) {
 	return s.t.Exists(ctx, id)
 }
@@ -96,6 +96,31 @@ func (s *AccountV3Store) In(tx *store.Tx) AccountV3Tx {
 	return AccountV3Tx{t: s.t.In(tx)}
 }
 
+// AccountV3Event is a committed change to an AccountV3 record, as Watch
+// delivers it: its Kind (store.Created, store.Updated or store.Deleted),
+// Key, the record before (Old) and after (New), Seq, TxID and commit Time.
+type AccountV3Event = store.Event[string, AccountV3]
+
+// Watch subscribes to the committed changes of AccountV3 records, delivered
+// in commit order on the subscription's channel until Close, the cancelling
+// of ctx or the closing of the DB. Options select kinds of change
+// (store.Kinds) and keys (WatchPrefix, store.WatchKey and store.WatchRange),
+// set the buffer and what happens when it is full (store.Buffer,
+// store.OnOverflow), and deliver the current records first (store.Existing).
+// The keys given to store.WatchKey and store.WatchRange must be of type
+// string, or the subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(id))
+func (s *AccountV3Store) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[AccountV3Event] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchPrefix is a Watch option that delivers only the changes of AccountV3
+// records whose ID starts with prefix.
+func (s *AccountV3Store) WatchPrefix(prefix string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyStringPrefix(nil, prefix))
+}
+
 // AccountV3Tx is the AccountV3 store inside a transaction (see
 // AccountV3Store.In): the same operations without a context, seeing the
 // transaction's own writes. It is valid only while the function given to
@@ -121,7 +146,7 @@ func (s AccountV3Tx) Get(id string) (AccountV3, error) {
 	return s.t.Get(id)
 }
 
-// Exists reports whether a AccountV3 record with key id exists.
+// Exists reports whether an AccountV3 record with key id exists.
 func (s AccountV3Tx) Exists(id string) (bool, error) {
 	return s.t.Exists(id)
 }
@@ -162,8 +187,8 @@ func (s AccountV3Tx) ScanPrefix(prefix string, opts ...store.ScanOption) iter.Se
 }
 
 // encodeAccountV3 appends the stored form of v: the format version, then
-// every field that is not zero.
-func encodeAccountV3(dst []byte, v *AccountV3) []byte {
+// every field that is not zero. It never fails.
+func encodeAccountV3(dst []byte, v *AccountV3) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.ID != "" {
 		dst = codec.AppendStringField(dst, 0x56e8eb60, 0xb5b5, v.ID) // ID
@@ -171,7 +196,7 @@ func encodeAccountV3(dst []byte, v *AccountV3) []byte {
 	if v.Balance != "" {
 		dst = codec.AppendStringField(dst, 0x4b7a788b, 0xb5b5, v.Balance) // Balance
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeAccountV3 resets *v and fills it from its stored form. Fields it

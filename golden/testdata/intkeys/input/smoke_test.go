@@ -63,3 +63,48 @@ func TestIntKeyOrder(t *testing.T) {
 	rs := collect(t, readings.Scan(ctx, store.Reverse()))
 	require.Equal(t, []Reading{{N: math.MaxInt, Value: math.Inf(1)}, {N: 0}, {N: math.MinInt, Value: -0.5}}, rs)
 }
+
+// TestWatchKeyTypes checks that store.WatchKey and store.WatchRange take
+// the key type as it is inferred: a constant must be converted to Seq.
+func TestWatchKeyTypes(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(memory.New())
+	require.NoError(t, err)
+	defer db.Close()
+	events := NewEventStore(db)
+	counters := NewCounterStore(db)
+
+	wrong := events.Watch(ctx, store.WatchKey(2))
+	_, open := <-wrong.C()
+	require.False(t, open, "an int is not a Seq")
+	require.ErrorContains(t, wrong.Err(), "key filter of type int")
+
+	one := events.Watch(ctx, store.WatchKey(Seq(2)))
+	defer one.Close()
+	span := events.Watch(ctx, store.WatchRange[Seq](-1, 3))
+	defer span.Close()
+	big := counters.Watch(ctx, store.WatchKey(uint64(1<<40)))
+	defer big.Close()
+	for _, s := range []Seq{-5, 2, 3} {
+		require.NoError(t, events.Put(ctx, Event{Seq: s}))
+	}
+	require.NoError(t, counters.PutAll(ctx, []Counter{{ID: 7}, {ID: 1 << 40, Count: 1}}))
+
+	next := func(c <-chan EventEvent) Seq {
+		select {
+		case e := <-c:
+			return e.Key
+		case <-time.After(5 * time.Second):
+			t.Fatal("no event")
+		}
+		return 0
+	}
+	require.Equal(t, Seq(2), next(one.C()))
+	require.Equal(t, Seq(2), next(span.C()))
+	select {
+	case e := <-big.C():
+		require.Equal(t, CounterEvent{Kind: store.Created, Key: 1 << 40, New: Counter{ID: 1 << 40, Count: 1}, Seq: e.Seq, TxID: e.TxID, Time: e.Time}, e)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no counter event")
+	}
+}

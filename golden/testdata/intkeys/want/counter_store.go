@@ -90,6 +90,25 @@ func (s *CounterStore) In(tx *store.Tx) CounterTx {
 	return CounterTx{t: s.t.In(tx)}
 }
 
+// CounterEvent is a committed change to a Counter record, as Watch delivers
+// it: its Kind (store.Created, store.Updated or store.Deleted), Key, the
+// record before (Old) and after (New), Seq, TxID and commit Time.
+type CounterEvent = store.Event[uint64, Counter]
+
+// Watch subscribes to the committed changes of Counter records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (store.WatchKey and store.WatchRange), set the buffer and what
+// happens when it is full (store.Buffer, store.OnOverflow), and deliver the
+// current records first (store.Existing). The keys given to store.WatchKey
+// and store.WatchRange must be of type uint64, or the subscription ends with
+// an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(uint64(7)))
+func (s *CounterStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[CounterEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
 // CounterTx is the Counter store inside a transaction (see CounterStore.In):
 // the same operations without a context, seeing the transaction's own
 // writes. It is valid only while the function given to DB.Update or DB.View
@@ -150,8 +169,8 @@ func (s CounterTx) ScanRange(from, to uint64, opts ...store.ScanOption) iter.Seq
 }
 
 // encodeCounter appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodeCounter(dst []byte, v *Counter) []byte {
+// field that is not zero. It never fails.
+func encodeCounter(dst []byte, v *Counter) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.ID != 0 {
 		dst = codec.AppendUintField(dst, 0x56e8eb60, 0xfd39, v.ID) // ID
@@ -159,7 +178,7 @@ func encodeCounter(dst []byte, v *Counter) []byte {
 	if v.Count != 0 {
 		dst = codec.AppendIntField(dst, 0xe1e7b894, 0xebb7, v.Count) // Count
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeCounter resets *v and fills it from its stored form. Fields it does

@@ -54,7 +54,7 @@ func (s *EventStore) Get(ctx context.Context, seq Seq) (Event, error) {
 	return s.t.Get(ctx, seq)
 }
 
-// Exists reports whether a Event record with key seq exists.
+// Exists reports whether an Event record with key seq exists.
 func (s *EventStore) Exists(ctx context.Context, seq Seq) (bool, error) {
 	return s.t.Exists(ctx, seq)
 }
@@ -98,6 +98,25 @@ func (s *EventStore) In(tx *store.Tx) EventTx {
 	return EventTx{t: s.t.In(tx)}
 }
 
+// EventEvent is a committed change to an Event record, as Watch delivers it:
+// its Kind (store.Created, store.Updated or store.Deleted), Key, the record
+// before (Old) and after (New), Seq, TxID and commit Time.
+type EventEvent = store.Event[Seq, Event]
+
+// Watch subscribes to the committed changes of Event records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (store.WatchKey and store.WatchRange), set the buffer and what
+// happens when it is full (store.Buffer, store.OnOverflow), and deliver the
+// current records first (store.Existing). The keys given to store.WatchKey
+// and store.WatchRange must be of type Seq, or the subscription ends with an
+// error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(Seq(7)))
+func (s *EventStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[EventEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
 // EventTx is the Event store inside a transaction (see EventStore.In): the
 // same operations without a context, seeing the transaction's own writes. It
 // is valid only while the function given to DB.Update or DB.View runs.
@@ -122,7 +141,7 @@ func (s EventTx) Get(seq Seq) (Event, error) {
 	return s.t.Get(seq)
 }
 
-// Exists reports whether a Event record with key seq exists.
+// Exists reports whether an Event record with key seq exists.
 func (s EventTx) Exists(seq Seq) (bool, error) {
 	return s.t.Exists(seq)
 }
@@ -161,8 +180,8 @@ func (s EventTx) ListByAt(at time.Time, opts ...store.ScanOption) iter.Seq2[Even
 }
 
 // encodeEvent appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodeEvent(dst []byte, v *Event) []byte {
+// field that is not zero. It never fails.
+func encodeEvent(dst []byte, v *Event) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.Seq != 0 {
 		dst = codec.AppendIntField(dst, 0x2bb1a35c, 0xebb7, int64(v.Seq)) // Seq
@@ -173,7 +192,7 @@ func encodeEvent(dst []byte, v *Event) []byte {
 	if v.Note != "" {
 		dst = codec.AppendStringField(dst, 0x1440c15d, 0xb5b5, v.Note) // Note
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeEvent resets *v and fills it from its stored form. Fields it does

@@ -90,6 +90,25 @@ func (s *ReadingStore) In(tx *store.Tx) ReadingTx {
 	return ReadingTx{t: s.t.In(tx)}
 }
 
+// ReadingEvent is a committed change to a Reading record, as Watch delivers
+// it: its Kind (store.Created, store.Updated or store.Deleted), Key, the
+// record before (Old) and after (New), Seq, TxID and commit Time.
+type ReadingEvent = store.Event[int, Reading]
+
+// Watch subscribes to the committed changes of Reading records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (store.WatchKey and store.WatchRange), set the buffer and what
+// happens when it is full (store.Buffer, store.OnOverflow), and deliver the
+// current records first (store.Existing). The keys given to store.WatchKey
+// and store.WatchRange must be of type int, or the subscription ends with an
+// error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(n))
+func (s *ReadingStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[ReadingEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
 // ReadingTx is the Reading store inside a transaction (see ReadingStore.In):
 // the same operations without a context, seeing the transaction's own
 // writes. It is valid only while the function given to DB.Update or DB.View
@@ -150,8 +169,8 @@ func (s ReadingTx) ScanRange(from, to int, opts ...store.ScanOption) iter.Seq2[R
 }
 
 // encodeReading appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodeReading(dst []byte, v *Reading) []byte {
+// field that is not zero. It never fails.
+func encodeReading(dst []byte, v *Reading) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.N != 0 {
 		dst = codec.AppendIntField(dst, 0xcb0c01d1, 0xebb7, int64(v.N)) // N
@@ -159,7 +178,7 @@ func encodeReading(dst []byte, v *Reading) []byte {
 	if v.Value != 0 {
 		dst = codec.AppendFloat64Field(dst, 0xd147f96a, 0x5aa8, v.Value) // Value
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeReading resets *v and fills it from its stored form. Fields it does

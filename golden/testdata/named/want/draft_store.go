@@ -95,6 +95,31 @@ func (s *draftStore) In(tx *store.Tx) draftTx {
 	return draftTx{t: s.t.In(tx)}
 }
 
+// draftEvent is a committed change to a draft record, as Watch delivers it:
+// its Kind (store.Created, store.Updated or store.Deleted), Key, the record
+// before (Old) and after (New), Seq, TxID and commit Time.
+type draftEvent = store.Event[string, draft]
+
+// Watch subscribes to the committed changes of draft records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (WatchPrefix, store.WatchKey and store.WatchRange), set the
+// buffer and what happens when it is full (store.Buffer, store.OnOverflow),
+// and deliver the current records first (store.Existing). The keys given to
+// store.WatchKey and store.WatchRange must be of type string, or the
+// subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(id))
+func (s *draftStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[draftEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchPrefix is a Watch option that delivers only the changes of draft
+// records whose id starts with prefix.
+func (s *draftStore) WatchPrefix(prefix string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyStringPrefix(nil, prefix))
+}
+
 // draftTx is the draft store inside a transaction (see draftStore.In): the
 // same operations without a context, seeing the transaction's own writes. It
 // is valid only while the function given to DB.Update or DB.View runs.
@@ -159,8 +184,8 @@ func (s draftTx) ScanPrefix(prefix string, opts ...store.ScanOption) iter.Seq2[d
 }
 
 // encodeDraft appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodeDraft(dst []byte, v *draft) []byte {
+// field that is not zero. It never fails.
+func encodeDraft(dst []byte, v *draft) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.id != "" {
 		dst = codec.AppendStringField(dst, 0x37386ae0, 0xb5b5, v.id) // id
@@ -168,7 +193,7 @@ func encodeDraft(dst []byte, v *draft) []byte {
 	if v.body != nil {
 		dst = codec.AppendBytesField(dst, 0xdbaa7975, 0xb5b5, v.body) // body
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeDraft resets *v and fills it from its stored form. Fields it does

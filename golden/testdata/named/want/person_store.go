@@ -95,6 +95,31 @@ func (s *PersonStore) In(tx *store.Tx) PersonTx {
 	return PersonTx{t: s.t.In(tx)}
 }
 
+// PersonEvent is a committed change to a Person record, as Watch delivers
+// it: its Kind (store.Created, store.Updated or store.Deleted), Key, the
+// record before (Old) and after (New), Seq, TxID and commit Time.
+type PersonEvent = store.Event[string, Person]
+
+// Watch subscribes to the committed changes of Person records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (WatchPrefix, store.WatchKey and store.WatchRange), set the
+// buffer and what happens when it is full (store.Buffer, store.OnOverflow),
+// and deliver the current records first (store.Existing). The keys given to
+// store.WatchKey and store.WatchRange must be of type string, or the
+// subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(name))
+func (s *PersonStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[PersonEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchPrefix is a Watch option that delivers only the changes of Person
+// records whose Name starts with prefix.
+func (s *PersonStore) WatchPrefix(prefix string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyStringPrefix(nil, prefix))
+}
+
 // PersonTx is the Person store inside a transaction (see PersonStore.In):
 // the same operations without a context, seeing the transaction's own
 // writes. It is valid only while the function given to DB.Update or DB.View
@@ -160,8 +185,8 @@ func (s PersonTx) ScanPrefix(prefix string, opts ...store.ScanOption) iter.Seq2[
 }
 
 // encodePerson appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodePerson(dst []byte, v *Person) []byte {
+// field that is not zero. It never fails.
+func encodePerson(dst []byte, v *Person) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.Name != "" {
 		dst = codec.AppendStringField(dst, 0x0fe07306, 0xb5b5, v.Name) // Name
@@ -169,7 +194,7 @@ func encodePerson(dst []byte, v *Person) []byte {
 	if v.Age != 0 {
 		dst = codec.AppendUintField(dst, 0x8ecbe13c, 0xfd39, uint64(v.Age)) // Age
 	}
-	return dst
+	return dst, nil
 }
 
 // decodePerson resets *v and fills it from its stored form. Fields it does

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -25,7 +26,15 @@ func TestRedaction(t *testing.T) {
 
 	h := [32]byte{'s', 'e', 'c', 'r', 'e', 't'}
 	tok := Token{Hash: h, Owner: "ann", Phone: "555-0100"}
+	sub := tokens.Watch(ctx, store.WatchKey(h))
+	defer sub.Close()
 	require.NoError(t, tokens.Put(ctx, tok))
+	select {
+	case e := <-sub.C():
+		require.Equal(t, tok, e.New, "events carry the whole record to the program")
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event")
+	}
 	got, err := tokens.Get(ctx, h)
 	require.NoError(t, err)
 	require.Equal(t, tok, got)

@@ -106,6 +106,25 @@ func (s *TokenStore) In(tx *store.Tx) TokenTx {
 	return TokenTx{t: s.t.In(tx)}
 }
 
+// TokenEvent is a committed change to a Token record, as Watch delivers it:
+// its Kind (store.Created, store.Updated or store.Deleted), Key, the record
+// before (Old) and after (New), Seq, TxID and commit Time.
+type TokenEvent = store.Event[[32]byte, Token]
+
+// Watch subscribes to the committed changes of Token records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (store.WatchKey and store.WatchRange), set the buffer and what
+// happens when it is full (store.Buffer, store.OnOverflow), and deliver the
+// current records first (store.Existing). The keys given to store.WatchKey
+// and store.WatchRange must be of type [32]byte, or the subscription ends
+// with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(hash))
+func (s *TokenStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[TokenEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
 // TokenTx is the Token store inside a transaction (see TokenStore.In): the
 // same operations without a context, seeing the transaction's own writes. It
 // is valid only while the function given to DB.Update or DB.View runs.
@@ -180,8 +199,8 @@ func (v Token) String() string {
 }
 
 // encodeToken appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodeToken(dst []byte, v *Token) []byte {
+// field that is not zero. It never fails.
+func encodeToken(dst []byte, v *Token) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.Hash != ([32]byte{}) {
 		dst = codec.AppendBytesField(dst, 0x4ef356f1, 0xb5b5, v.Hash[:]) // Hash
@@ -192,7 +211,7 @@ func encodeToken(dst []byte, v *Token) []byte {
 	if v.Phone != "" {
 		dst = codec.AppendStringField(dst, 0x4930944f, 0xb5b5, v.Phone) // Phone
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeToken resets *v and fills it from its stored form. Fields it does

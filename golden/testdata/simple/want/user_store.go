@@ -110,6 +110,31 @@ func (s *UserStore) In(tx *store.Tx) UserTx {
 	return UserTx{t: s.t.In(tx)}
 }
 
+// UserEvent is a committed change to a User record, as Watch delivers it:
+// its Kind (store.Created, store.Updated or store.Deleted), Key, the record
+// before (Old) and after (New), Seq, TxID and commit Time.
+type UserEvent = store.Event[string, User]
+
+// Watch subscribes to the committed changes of User records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (WatchPrefix, store.WatchKey and store.WatchRange), set the
+// buffer and what happens when it is full (store.Buffer, store.OnOverflow),
+// and deliver the current records first (store.Existing). The keys given to
+// store.WatchKey and store.WatchRange must be of type string, or the
+// subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(id))
+func (s *UserStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[UserEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchPrefix is a Watch option that delivers only the changes of User
+// records whose ID starts with prefix.
+func (s *UserStore) WatchPrefix(prefix string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyStringPrefix(nil, prefix))
+}
+
 // UserTx is the User store inside a transaction (see UserStore.In): the same
 // operations without a context, seeing the transaction's own writes. It is
 // valid only while the function given to DB.Update or DB.View runs.
@@ -189,8 +214,8 @@ func (v User) String() string {
 }
 
 // encodeUser appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodeUser(dst []byte, v *User) []byte {
+// field that is not zero. It never fails.
+func encodeUser(dst []byte, v *User) ([]byte, error) {
 	var mark int
 	dst = append(dst, codec.Version)
 	if v.ID != "" {
@@ -216,7 +241,7 @@ func encodeUser(dst []byte, v *User) []byte {
 		}
 		dst = codec.End(dst, mark)
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeUser resets *v and fills it from its stored form. Fields it does not

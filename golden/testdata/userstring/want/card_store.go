@@ -94,6 +94,31 @@ func (s *CardStore) In(tx *store.Tx) CardTx {
 	return CardTx{t: s.t.In(tx)}
 }
 
+// CardEvent is a committed change to a Card record, as Watch delivers it:
+// its Kind (store.Created, store.Updated or store.Deleted), Key, the record
+// before (Old) and after (New), Seq, TxID and commit Time.
+type CardEvent = store.Event[string, Card]
+
+// Watch subscribes to the committed changes of Card records, delivered in
+// commit order on the subscription's channel until Close, the cancelling of
+// ctx or the closing of the DB. Options select kinds of change (store.Kinds)
+// and keys (WatchPrefix, store.WatchKey and store.WatchRange), set the
+// buffer and what happens when it is full (store.Buffer, store.OnOverflow),
+// and deliver the current records first (store.Existing). The keys given to
+// store.WatchKey and store.WatchRange must be of type string, or the
+// subscription ends with an error:
+//
+//	sub := s.Watch(ctx, store.WatchKey(id))
+func (s *CardStore) Watch(ctx context.Context, opts ...store.WatchOption) *store.Subscription[CardEvent] {
+	return s.t.Watch(ctx, opts...)
+}
+
+// WatchPrefix is a Watch option that delivers only the changes of Card
+// records whose ID starts with prefix.
+func (s *CardStore) WatchPrefix(prefix string) store.WatchOption {
+	return store.WatchPrefix(codec.AppendKeyStringPrefix(nil, prefix))
+}
+
 // CardTx is the Card store inside a transaction (see CardStore.In): the same
 // operations without a context, seeing the transaction's own writes. It is
 // valid only while the function given to DB.Update or DB.View runs.
@@ -157,8 +182,8 @@ func (s CardTx) ScanPrefix(prefix string, opts ...store.ScanOption) iter.Seq2[Ca
 }
 
 // encodeCard appends the stored form of v: the format version, then every
-// field that is not zero.
-func encodeCard(dst []byte, v *Card) []byte {
+// field that is not zero. It never fails.
+func encodeCard(dst []byte, v *Card) ([]byte, error) {
 	dst = append(dst, codec.Version)
 	if v.ID != "" {
 		dst = codec.AppendStringField(dst, 0x56e8eb60, 0xb5b5, v.ID) // ID
@@ -166,7 +191,7 @@ func encodeCard(dst []byte, v *Card) []byte {
 	if v.Number != "" {
 		dst = codec.AppendStringField(dst, 0x61e9eac0, 0xb5b5, v.Number) // Number
 	}
-	return dst
+	return dst, nil
 }
 
 // decodeCard resets *v and fills it from its stored form. Fields it does not
