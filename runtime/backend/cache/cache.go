@@ -1,0 +1,300 @@
+// Package cache is a read cache in front of any backend.Backend: it keeps
+// recently or frequently read values of the latest committed state in
+// memory, evicting by LRU or LFU within a bound on entries and bytes, and is
+// itself a backend.Backend. It owns only Backend.Get; views and
+// transactions read through to the inner engine, since a view is a snapshot
+// the cache cannot share.
+//
+// Writes must go through the cache, never to the inner engine directly:
+// the cache learns of changes only from its own Update. Over a compress
+// layer, put the cache on top, so that a hit also skips decompression.
+package cache
+
+import (
+	"context"
+	"errors"
+	"hash/maphash"
+	"math"
+	"math/bits"
+
+	"github.com/synapsed/storegen/runtime/backend"
+)
+
+// Backend is a backend.Backend that answers Get from memory when it can.
+// It never answers with a value older than the last committed write: an
+// Update removes the keys it wrote before it commits and blocks their
+// re-insertion until the commit is over (see shard for the argument). A
+// rolled-back Update leaves the cache as it was.
+//
+// All methods are safe for concurrent use. Close closes the inner engine.
+type Backend struct {
+	inner    backend.Backend
+	gate     backend.Gate
+	shards   []shard
+	mask     uint64 // len(shards)-1
+	seed     maphash.Seed
+	missing  bool
+	onAccess func(hit bool)
+}
+
+// New returns a cache in front of inner, which it takes over: closing the
+// cache closes inner. Without MaxEntries or MaxBytes, the cache holds up
+// to DefaultMaxBytes.
+func New(inner backend.Backend, opts ...Option) *Backend {
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.maxEntries <= 0 && c.maxBytes <= 0 {
+		c.maxBytes = DefaultMaxBytes
+	}
+	n := c.shardCount()
+	perEntries, perBytes := math.MaxInt, int64(math.MaxInt64)
+	// Each shard gets an equal share, rounded down, so the totals hold.
+	if c.maxEntries > 0 {
+		perEntries = max(c.maxEntries/n, 1)
+	}
+	if c.maxBytes > 0 {
+		perBytes = max(c.maxBytes/int64(n), 1)
+	}
+	b := &Backend{
+		inner:    inner,
+		shards:   make([]shard, n),
+		mask:     uint64(n - 1),
+		seed:     maphash.MakeSeed(),
+		missing:  c.cacheMissing,
+		onAccess: c.onAccess,
+	}
+	for i := range b.shards {
+		s := &b.shards[i]
+		s.p = newPolicy(c.eviction)
+		s.maxEntries, s.maxBytes = perEntries, perBytes
+	}
+	return b
+}
+
+func (b *Backend) shardIndex(key []byte) int {
+	if b.mask == 0 {
+		return 0
+	}
+	return int(maphash.Bytes(b.seed, key) & b.mask)
+}
+
+// Get appends the latest committed value of key to buf. A hit copies the
+// cached value into buf and allocates only if buf lacks the capacity; a miss
+// reads the inner engine and caches a copy of what it found (and, with
+// CacheMissing, that the key is absent).
+func (b *Backend) Get(ctx context.Context, key, buf []byte) ([]byte, error) {
+	if err := b.gate.Enter(); err != nil {
+		return nil, err
+	}
+	defer b.gate.Exit()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := &b.shards[b.shardIndex(key)]
+	e, hit, epoch := s.lookup(key)
+	if b.onAccess != nil {
+		b.onAccess(hit)
+	}
+	if hit {
+		if !e.found {
+			return nil, backend.ErrNotFound
+		}
+		buf = append(buf, e.value...)
+		if buf == nil {
+			buf = []byte{} // present but empty
+		}
+		return buf, nil
+	}
+	v, err := b.inner.Get(ctx, key, buf)
+	switch {
+	case err == nil:
+		// The cache's own copy: v belongs to the caller.
+		s.fill(key, entry{value: append([]byte{}, v[len(buf):]...), found: true}, epoch)
+	case b.missing && errors.Is(err, backend.ErrNotFound):
+		s.fill(key, entry{}, epoch)
+	}
+	return v, err
+}
+
+// View opens a snapshot of the inner engine; the cache plays no part in it.
+func (b *Backend) View(ctx context.Context) (backend.View, error) {
+	if err := b.gate.Enter(); err != nil {
+		return nil, err
+	}
+	defer b.gate.Exit()
+	return b.inner.View(ctx)
+}
+
+// Update runs fn in a transaction of the inner engine. Its reads go to the
+// inner transaction. When fn returns nil, the keys it wrote are removed
+// from the cache and kept out of it until the inner Update returns,
+// whether the commit succeeded or not; when fn fails, the cache is
+// untouched.
+func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error {
+	if err := b.gate.Enter(); err != nil {
+		return err
+	}
+	defer b.gate.Exit()
+	var registered uint64 // shards this Update holds pending
+	defer func() { b.end(registered) }()
+	return b.inner.Update(ctx, func(inner backend.Txn) error {
+		t := &txn{Txn: inner}
+		if err := fn(t); err != nil {
+			return err
+		}
+		registered |= b.begin(t, registered)
+		return nil
+	})
+}
+
+// begin removes the keys t wrote from their shards and registers the
+// Update with each shard it had not registered with yet. It returns the
+// shards touched.
+func (b *Backend) begin(t *txn, registered uint64) uint64 {
+	if len(t.ends) == 0 {
+		return 0
+	}
+	var groups [64][][]byte
+	var touched uint64
+	start := 0
+	for _, end := range t.ends {
+		k := t.keys[start:end:end]
+		start = end
+		i := b.shardIndex(k)
+		groups[i] = append(groups[i], k)
+		touched |= 1 << i
+	}
+	for m := touched; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros64(m)
+		b.shards[i].begin(groups[i], registered&(1<<i) != 0)
+	}
+	return touched
+}
+
+// end releases the shards begin registered, after the inner commit.
+func (b *Backend) end(registered uint64) {
+	for m := registered; m != 0; m &= m - 1 {
+		b.shards[bits.TrailingZeros64(m)].end()
+	}
+}
+
+// Flush flushes the inner engine.
+func (b *Backend) Flush(ctx context.Context) error {
+	if err := b.gate.Enter(); err != nil {
+		return err
+	}
+	defer b.gate.Exit()
+	return b.inner.Flush(ctx)
+}
+
+// Stats reports the inner engine's statistics with the cache's memory added
+// to MemoryBytes and its counters added to Figures as "cache_hits",
+// "cache_misses", "cache_evictions", "cache_invalidations",
+// "cache_entries" and "cache_bytes".
+func (b *Backend) Stats(ctx context.Context) (backend.Stats, error) {
+	if err := b.gate.Enter(); err != nil {
+		return backend.Stats{}, err
+	}
+	defer b.gate.Exit()
+	st, err := b.inner.Stats(ctx)
+	if err != nil {
+		return st, err
+	}
+	cs := b.CacheStats()
+	figures := make(map[string]int64, len(st.Figures)+6)
+	for k, v := range st.Figures {
+		figures[k] = v
+	}
+	figures["cache_hits"] = int64(cs.Hits)
+	figures["cache_misses"] = int64(cs.Misses)
+	figures["cache_evictions"] = int64(cs.Evictions)
+	figures["cache_invalidations"] = int64(cs.Invalidations)
+	figures["cache_entries"] = cs.Entries
+	figures["cache_bytes"] = cs.Bytes
+	st.Figures = figures
+	st.MemoryBytes += cs.Bytes
+	return st, nil
+}
+
+// Close waits for running calls, closes the inner engine and drops the
+// cached values.
+func (b *Backend) Close() error {
+	if err := b.gate.Close(); err != nil {
+		return err
+	}
+	err := b.inner.Close()
+	for i := range b.shards {
+		b.shards[i].purge()
+	}
+	return err
+}
+
+// Stats counts what the cache did since New.
+type Stats struct {
+	// Hits and Misses count Backend.Get calls the cache answered and those
+	// it passed to the inner engine.
+	Hits, Misses uint64
+	// Evictions counts entries dropped to stay within the bounds.
+	Evictions uint64
+	// Invalidations counts entries dropped because an Update wrote their key.
+	Invalidations uint64
+	// Entries and Bytes are the cache's current size; Bytes includes each
+	// entry's bookkeeping estimate.
+	Entries, Bytes int64
+}
+
+// HitRate returns Hits / (Hits + Misses), or 0 before the first Get.
+func (s Stats) HitRate() float64 {
+	if s.Hits+s.Misses == 0 {
+		return 0
+	}
+	return float64(s.Hits) / float64(s.Hits+s.Misses)
+}
+
+// CacheStats returns the cache's counters. It takes no locks; the fields
+// are each exact but may be read a moment apart.
+func (b *Backend) CacheStats() Stats {
+	var st Stats
+	for i := range b.shards {
+		s := &b.shards[i]
+		st.Hits += s.hits.Load()
+		st.Misses += s.misses.Load()
+		st.Evictions += s.evictions.Load()
+		st.Invalidations += s.invalidations.Load()
+		st.Entries += s.entries.Load()
+		st.Bytes += s.size.Load()
+	}
+	return st
+}
+
+// txn records the keys a transaction writes, so that Update can invalidate
+// them; reads go straight to the inner transaction.
+type txn struct {
+	backend.Txn
+	keys []byte // the written keys, concatenated
+	ends []int  // where each key ends in keys
+}
+
+func (t *txn) Set(key, value []byte) error {
+	if err := t.Txn.Set(key, value); err != nil {
+		return err
+	}
+	t.record(key)
+	return nil
+}
+
+func (t *txn) Delete(key []byte) error {
+	if err := t.Txn.Delete(key); err != nil {
+		return err
+	}
+	t.record(key)
+	return nil
+}
+
+// record copies key, since the caller may reuse it.
+func (t *txn) record(key []byte) {
+	t.keys = append(t.keys, key...)
+	t.ends = append(t.ends, len(t.keys))
+}
