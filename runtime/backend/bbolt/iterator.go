@@ -1,0 +1,304 @@
+package bbolt
+
+import (
+	"bytes"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/synapsed/storegen/runtime/backend"
+)
+
+// Iterator states. An iterator is idle between calls and busy while it
+// moves its cursor; it ends closed (by its user) or revoked (by its view,
+// transaction or the engine). Only an idle iterator can end, so a view or
+// engine closing from another goroutine waits for a cursor that is moving
+// instead of rolling its transaction back, and unmapping its pages, under
+// it. The claim is one compare-and-swap and one store on the iterator's own
+// word per Next: no lock, and nothing shared with other iterators or calls.
+// (Reading entries ahead in batches, to claim once per batch, measured
+// slower: copying the entries costs more than the claims it saves.)
+const (
+	idle int32 = iota
+	busy
+	closed
+	revoked
+)
+
+// iterator is a bbolt cursor behind the backend.Iterator contract.
+type iterator struct {
+	state   atomic.Int32
+	bucket  *bolt.Bucket
+	cursor  *bolt.Cursor
+	lo, hi  []byte
+	reverse bool
+	started bool
+	done    bool // the cursor has left the range
+	key     []byte
+	value   []byte
+	err     error
+	// reason is why the iterator was revoked; written before the state
+	// becomes revoked and read only after observing it.
+	reason error
+
+	// writes, in a transaction, counts its Sets and Deletes; a change means
+	// the cursor is stale, and the iterator re-seeks past its key, which
+	// stays valid for the transaction's lifetime. nil in a view.
+	writes *uint64
+	seen   uint64
+
+	// owner and the list links are guarded by owner.mu.
+	owner      *iterators
+	pred, succ *iterator
+}
+
+// newIterator opens a cursor on bucket over [lo, hi) and registers it with
+// owner. The bounds are copied because the iterator reads them until it
+// ends while the caller may reuse its slices.
+func newIterator(owner *iterators, bucket *bolt.Bucket, writes *uint64, lo, hi []byte, reverse bool) backend.Iterator {
+	if len(lo) == 0 {
+		lo = nil
+	}
+	if hi != nil && bytes.Compare(lo, hi) >= 0 {
+		return failed(nil)
+	}
+	bounds := make([]byte, len(lo)+len(hi))
+	copy(bounds, lo)
+	copy(bounds[len(lo):], hi)
+	it := &iterator{bucket: bucket, cursor: bucket.Cursor(), reverse: reverse, writes: writes}
+	if lo != nil {
+		it.lo = bounds[:len(lo):len(lo)]
+	}
+	if hi != nil {
+		it.hi = bounds[len(lo):]
+	}
+	if err := owner.add(it); err != nil {
+		return failed(err)
+	}
+	return it
+}
+
+// Next implements backend.Iterator.
+func (it *iterator) Next() bool {
+	if !it.state.CompareAndSwap(idle, busy) {
+		it.end()
+		return false
+	}
+	defer it.state.Store(idle) // deferred so a panic cannot leave it busy
+	if it.done {
+		return false
+	}
+	var k, v []byte
+	switch {
+	case !it.started:
+		it.started = true
+		if it.writes != nil {
+			it.seen = *it.writes
+		}
+		k, v = it.first()
+	case it.writes != nil && *it.writes != it.seen:
+		it.seen = *it.writes
+		k, v = it.after(it.key)
+	case it.reverse:
+		k, v = it.prev(it.key)
+	default:
+		k, v = it.cursor.Next()
+	}
+	if k == nil || it.reverse && it.lo != nil && bytes.Compare(k, it.lo) < 0 ||
+		!it.reverse && it.hi != nil && bytes.Compare(k, it.hi) >= 0 {
+		it.done, it.key, it.value = true, nil, nil
+		return false
+	}
+	it.key, it.value = k, v
+	return true
+}
+
+// first positions the cursor on the range's first entry in the
+// iteration's direction.
+func (it *iterator) first() (key, value []byte) {
+	switch {
+	case !it.reverse && it.lo == nil:
+		return it.cursor.First()
+	case !it.reverse:
+		return it.cursor.Seek(it.lo)
+	case it.hi == nil:
+		return it.last()
+	}
+	return it.before(it.hi)
+}
+
+// after positions the cursor on the entry that follows key in the
+// iteration's direction, as the data stands now.
+func (it *iterator) after(key []byte) (k, v []byte) {
+	if it.reverse {
+		return it.before(key)
+	}
+	if k, v = it.cursor.Seek(key); k != nil && bytes.Equal(k, key) {
+		return it.cursor.Next()
+	}
+	return k, v
+}
+
+// before positions the cursor on the last key below bound.
+func (it *iterator) before(bound []byte) (key, value []byte) {
+	k, _ := it.cursor.Seek(bound)
+	if k == nil {
+		return it.last()
+	}
+	return it.prev(k)
+}
+
+// Deletes in a read-write transaction leave empty leaves until commit
+// rebalances the tree. bbolt's Next and Seek skip them; its Prev stops at
+// one and returns nil although earlier keys exist, and its Last loops
+// forever when every leaf is empty. last and prev work around both in
+// transactions; views read committed pages, which have no empty leaves.
+
+// last positions the cursor on the bucket's last key.
+func (it *iterator) last() (key, value []byte) {
+	if it.writes != nil {
+		if k, _ := it.cursor.First(); k == nil {
+			return nil, nil
+		}
+	}
+	return it.cursor.Last()
+}
+
+// prev moves the cursor from the key from to the one before it.
+func (it *iterator) prev(from []byte) (key, value []byte) {
+	k, v := it.cursor.Prev()
+	if k != nil || it.writes == nil {
+		return k, v
+	}
+	// At the start, or at an empty leaf: only if the bucket's first key
+	// lies before from is there more, and then further Prevs reach it,
+	// each passing at least one empty leaf, before the start.
+	if first, _ := it.bucket.Cursor().First(); first == nil || bytes.Compare(first, from) >= 0 {
+		return nil, nil
+	}
+	for k == nil {
+		k, v = it.cursor.Prev()
+	}
+	return k, v
+}
+
+// end forgets the current entry of an iterator that can no longer move and
+// records why.
+func (it *iterator) end() {
+	it.key, it.value = nil, nil
+	if it.err == nil && it.state.Load() == revoked {
+		it.err = it.reason
+	}
+}
+
+// Key implements backend.Iterator. The key lies in the transaction's
+// pages; it returns nil once the iterator ended, so a key is never read
+// from a released transaction.
+func (it *iterator) Key() []byte {
+	if it.state.Load() != idle {
+		return nil
+	}
+	return it.key
+}
+
+// Value implements backend.Iterator, like Key.
+func (it *iterator) Value() []byte {
+	if it.state.Load() != idle {
+		return nil
+	}
+	return it.value
+}
+
+// Err implements backend.Iterator.
+func (it *iterator) Err() error {
+	if it.err == nil && it.state.Load() == revoked {
+		it.err = it.reason
+	}
+	return it.err
+}
+
+// Close implements backend.Iterator. It reports the reason if the view,
+// transaction or engine ended the iterator first.
+func (it *iterator) Close() error {
+	if it.state.Load() == idle {
+		it.owner.close(it)
+	}
+	it.end()
+	return it.Err()
+}
+
+// iterators is the set of open iterators of one view or transaction, so
+// that ending the owner ends them before its transaction closes.
+type iterators struct {
+	mu   sync.Mutex
+	head *iterator
+	// done is set once the owner ended; later iterators are refused.
+	done error
+}
+
+func (s *iterators) add(it *iterator) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done != nil {
+		return s.done
+	}
+	it.owner, it.succ = s, s.head
+	if s.head != nil {
+		s.head.pred = it
+	}
+	s.head = it
+	return nil
+}
+
+// close ends it at its user's request. The owner may have revoked it in the
+// meantime; the state decides which of the two ends it.
+func (s *iterators) close(it *iterator) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if it.state.CompareAndSwap(idle, closed) {
+		s.unlink(it)
+	}
+}
+
+// revokeAll ends every open iterator with reason, waiting for any that is
+// moving its cursor, and refuses new ones.
+func (s *iterators) revokeAll(reason error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = reason
+	for s.head != nil {
+		it := s.head
+		it.reason = reason
+		for !it.state.CompareAndSwap(idle, revoked) {
+			// A Next is running; it holds no lock and finishes on its own.
+			runtime.Gosched()
+		}
+		s.unlink(it)
+	}
+}
+
+func (s *iterators) unlink(it *iterator) {
+	if it.pred != nil {
+		it.pred.succ = it.succ
+	} else {
+		s.head = it.succ
+	}
+	if it.succ != nil {
+		it.succ.pred = it.pred
+	}
+	it.pred, it.succ = nil, nil
+}
+
+// failedIterator is returned by Range when there is nothing to iterate:
+// for an empty range (err nil) or when Range failed (err says why).
+type failedIterator struct{ err error }
+
+func failed(err error) backend.Iterator { return &failedIterator{err: err} }
+
+func (f *failedIterator) Next() bool    { return false }
+func (f *failedIterator) Key() []byte   { return nil }
+func (f *failedIterator) Value() []byte { return nil }
+func (f *failedIterator) Err() error    { return f.err }
+func (f *failedIterator) Close() error  { return f.err }
