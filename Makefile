@@ -3,7 +3,7 @@ GO ?= go
 RUNTIME_PKGS = ./runtime/...
 # GENERATED_PKGS hold every committed storegen output outside golden/, which
 # checks its own cases.
-GENERATED_PKGS = ./examples/... ./bench/...
+GENERATED_PKGS = ./examples/... ./bench/... ./internal/...
 
 .PHONY: test demo generate check-generated bench vet
 
@@ -40,3 +40,4 @@ BENCHTIME ?= 1s
 bench:
 	$(GO) run ./bench/ratios -rounds $(BENCH_ROUNDS) -benchtime $(BENCHTIME)
 	$(GO) run ./bench/report -rounds $(BENCH_ROUNDS) -benchtime $(BENCHTIME)
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./bench/ycsb
