@@ -138,6 +138,15 @@ type Stats struct {
 	Figures map[string]int64
 }
 
+// Pather is an optional capability of engines that keep their data in
+// files: Path returns the directory or file they keep it in, so that
+// monitoring can report the space left on its filesystem. Layers that wrap
+// an engine (a cache, compression) should implement it when the engine
+// they wrap does.
+type Pather interface {
+	Path() string
+}
+
 // PrefixEnd returns the smallest key greater than every key that starts
 // with prefix, for use as the hi bound of Range. It returns nil (no upper
 // bound) when prefix is empty or all 0xFF bytes.

@@ -89,6 +89,11 @@ type AssessorConfig struct {
 	// reads it only in Now, Begin, End, Observe, Status and Snapshot; tests
 	// inject a fake.
 	Clock func() time.Time
+	// Epoch is the instant Now counts from; zero means when NewAssessor
+	// ran. Assessors given one Epoch (and one SlotWidth) share a timeline:
+	// a reading of one's Now may be passed to another's ObserveAt, CountAt
+	// or AttemptAt, and their slots turn together.
+	Epoch time.Time
 	// Monitor, if set, is sent the Status each time it changes.
 	Monitor Monitor
 }
@@ -152,6 +157,14 @@ func (c AssessorConfig) withDefaults() AssessorConfig {
 // scans nothing. An operation that completes exactly while its slot is
 // being recycled may go uncounted; a window is a statistic, not a ledger.
 //
+// A caller that cannot afford to time every operation times a sample of
+// them (ObserveAt) and counts the rest without a duration (CountAt), which
+// it may gather and count several at a time: error rates and rates of
+// operations are then judged on every operation, and latency on the timed
+// ones, which must be chosen without regard to how long they take.
+// Attempts may be sampled too, each counted attempt standing for several
+// (AttemptAt).
+//
 // When the first operation of a new slot arrives (or Status is asked after
 // the slot has turned), the window — the WindowSlots closed slots — is
 // judged: the two newest slots are read from their counters, the older ones
@@ -194,6 +207,9 @@ func (c AssessorConfig) withDefaults() AssessorConfig {
 //  9. Otherwise STABLE, after CONVERGING for SettleFor when coming back
 //     from anything else.
 //
+// The latency parts of rule 5 and rules 6 to 8 are passed over while the
+// window holds fewer than MinSamples timed operations (see CountAt).
+//
 // Rules 6 to 8 need a baseline: the median, p95 and spread of STABLE
 // windows, averaged over the first full window and then exponentially with
 // time constant BaselineWindow. Any other condition freezes it, so a fault
@@ -222,14 +238,15 @@ type Assessor struct {
 	state judgement
 }
 
-// slot holds the counters of one SlotWidth of time. The completed
-// operations are not counted apart: they are the sum of the buckets, which
-// saves the hot path an add.
+// slot holds the counters of one SlotWidth of time. The timed operations
+// are not counted apart: they are the sum of the buckets, which saves the
+// hot path an add; untimed ones (CountAt) are.
 type slot struct {
 	idx      atomic.Int64 // which slot of time the counters belong to
 	sum      atomic.Uint64
 	failed   atomic.Uint64
 	attempts atomic.Uint64
+	untimed  atomic.Uint64
 	buckets  [numBuckets]atomic.Uint32
 }
 
@@ -240,6 +257,7 @@ func (s *slot) reset(i int64) {
 	s.sum.Store(0)
 	s.failed.Store(0)
 	s.attempts.Store(0)
+	s.untimed.Store(0)
 	for b := range s.buckets {
 		if s.buckets[b].Load() != 0 {
 			s.buckets[b].Store(0)
@@ -258,7 +276,7 @@ func NewAssessor(cfg AssessorConfig) *Assessor {
 	}
 	a := &Assessor{
 		cfg:   cfg,
-		epoch: time.Now(),
+		epoch: cfg.Epoch,
 		width: int64(cfg.SlotWidth),
 		ring:  make([]slot, n),
 		mask:  int64(n - 1),
@@ -268,12 +286,18 @@ func NewAssessor(cfg AssessorConfig) *Assessor {
 		a.ring[i].idx.Store(math.MinInt64)
 		a.state.digests[i].idx = math.MinInt64
 	}
-	if cfg.Clock != nil {
+	switch {
+	case !cfg.Epoch.IsZero():
+	case cfg.Clock != nil:
 		a.epoch = cfg.Clock()
+	default:
+		a.epoch = time.Now()
 	}
 	a.ring[0].idx.Store(0)
 	a.state.condition = Stable
 	a.status.Store(pack(Status{Stable, Tentative}))
+	// Until the first window is judged, Snapshot says what Status says.
+	a.state.snapshot = Snapshot{Status: Status{Stable, Tentative}, Cause: CauseIdle, Since: a.epoch, At: a.epoch}
 	return a
 }
 
@@ -294,10 +318,17 @@ func (a *Assessor) Now() int64 {
 // none completing) from an idle one.
 func (a *Assessor) Begin() int64 {
 	now := a.Now()
-	if s := a.slotFor(now); s != nil {
-		s.attempts.Add(1)
-	}
+	a.AttemptAt(now, 1)
 	return now
+}
+
+// AttemptAt counts n attempted operations begun at now (from Now): a caller
+// that samples which attempts it counts passes the size of its sample's
+// period, so that attempts and completions stay comparable.
+func (a *Assessor) AttemptAt(now int64, n uint64) {
+	if s := a.slotFor(now); s != nil {
+		s.attempts.Add(n)
+	}
 }
 
 // End counts the operation begun at start as completed now, failed or not,
@@ -325,6 +356,22 @@ func (a *Assessor) ObserveAt(now int64, d time.Duration, failed bool) {
 	s.sum.Add(uint64(max(d, 0)))
 	if failed {
 		s.failed.Add(1)
+	}
+}
+
+// CountAt counts n operations that completed at now (from Now) without a
+// measured duration, failed of which failed: they weigh in the rate of
+// operations and of errors, not in the latency figures. A caller may
+// gather the operations of a short span (well under a slot) and count them
+// at once.
+func (a *Assessor) CountAt(now int64, n, failed uint64) {
+	s := a.slotFor(now)
+	if s == nil {
+		return
+	}
+	s.untimed.Add(n)
+	if failed > 0 {
+		s.failed.Add(failed)
 	}
 }
 
@@ -398,7 +445,8 @@ func (a *Assessor) Snapshot() Snapshot {
 
 // Snapshot is a judgement and the figures behind it, for reports such as a
 // DB's performance figures. The percentiles are read from the histogram and
-// are accurate to about a tenth; the average is exact.
+// are accurate to about a tenth; the average is exact over the timed
+// operations.
 type Snapshot struct {
 	Status Status
 	Cause  Cause
@@ -411,6 +459,7 @@ type Snapshot struct {
 	Window time.Duration
 
 	Samples      uint64  // operations completed in the window
+	Timed        uint64  // of which timed: the latency figures' sample
 	Errors       uint64  // of which failed
 	Attempts     uint64  // operations begun in the window (counted by Begin)
 	ErrorRate    float64 // Errors / Samples

@@ -42,6 +42,8 @@ func TestAssessorStartsStableTentative(t *testing.T) {
 	clock := &fakeClock{}
 	a := NewAssessor(AssessorConfig{Clock: clock.Now})
 	assert.Equal(t, Status{Stable, Tentative}, a.Status())
+	assert.Equal(t, Status{Stable, Tentative}, a.Snapshot().Status, "before the first judgement too")
+	assert.Equal(t, CauseIdle, a.Snapshot().Cause)
 
 	// With nothing to go on, time passing changes nothing.
 	clock.Advance(5 * time.Second)
@@ -353,4 +355,140 @@ func fill(a *Assessor, clock *fakeClock) {
 		clock.Set(time.Duration(i) * 100 * time.Microsecond)
 		a.Observe(time.Duration(500+i%1000)*time.Microsecond, i%100 == 0)
 	}
+}
+
+// feed counts n operations 100 µs apart on a's timeline, timing one in
+// every (each taking d) and counting the others without a duration;
+// failed says which fail.
+func feed(a *Assessor, n, every int, d time.Duration, failed func(i int) bool) {
+	for i := range n {
+		now := int64(time.Duration(i) * 100 * time.Microsecond)
+		if i%every == 0 {
+			a.ObserveAt(now, d, failed(i))
+		} else {
+			a.CountAt(now, 1, b2u(failed(i)))
+		}
+	}
+}
+
+func TestAssessorCountsUntimedOperations(t *testing.T) {
+	clock := &fakeClock{}
+	a := NewAssessor(AssessorConfig{Clock: clock.Now})
+	// 10,000 operations a second for 2 s, one in a hundred failing; one in
+	// sixteen timed, at 1 ms.
+	feed(a, 20000, 16, time.Millisecond, func(i int) bool { return i%100 == 1 })
+	clock.Set(2 * time.Second)
+	snap := a.Snapshot()
+	assert.Equal(t, uint64(10000), snap.Samples)
+	assert.Equal(t, uint64(625), snap.Timed)
+	assert.Equal(t, uint64(100), snap.Errors)
+	assert.InDelta(t, 0.01, snap.ErrorRate, 1e-9)
+	assert.InDelta(t, 10000, snap.OpsPerSecond, 1e-6)
+	assert.Equal(t, time.Millisecond, snap.AvgLatency, "the average is over the timed operations")
+	assert.InDelta(t, float64(time.Millisecond), float64(snap.P95Latency), 0.15*float64(time.Millisecond))
+	assert.Equal(t, Stable, snap.Status.Condition)
+}
+
+func TestAssessorUntimedErrorsJudged(t *testing.T) {
+	clock := &fakeClock{}
+	a := NewAssessor(AssessorConfig{Clock: clock.Now})
+	// Every timed operation succeeds; the failures are all among the
+	// untimed ones, fifteen in sixteen in the second second, and still
+	// count.
+	feed(a, 20000, 16, time.Millisecond, func(i int) bool { return i%16 != 0 && i >= 10000 })
+	clock.Set(2 * time.Second)
+	snap := a.Snapshot()
+	assert.Equal(t, Defective, snap.Status.Condition)
+	assert.InDelta(t, 15.0/16, snap.ErrorRate, 0.001)
+}
+
+func TestAssessorFewTimedSkipsLatency(t *testing.T) {
+	clock := &fakeClock{}
+	a := NewAssessor(AssessorConfig{Clock: clock.Now})
+	// Plenty of operations, but only ten timed, each far over the ceiling:
+	// too few to say anything about latency.
+	feed(a, 10000, 1000, time.Second, func(int) bool { return false })
+	clock.Set(time.Second)
+	assert.Equal(t, Stable, a.Status().Condition)
+}
+
+func TestAssessorSampledAttemptsTellHangs(t *testing.T) {
+	clock := &fakeClock{}
+	a := NewAssessor(AssessorConfig{Clock: clock.Now})
+	// A healthy second, attempts sampled one in eight with weight eight,
+	// then a second in which operations begin and none completes.
+	for i := range 10000 {
+		now := int64(time.Duration(i) * 100 * time.Microsecond)
+		if i%8 == 0 {
+			a.AttemptAt(now, 8)
+		}
+		a.ObserveAt(now+int64(time.Millisecond), time.Millisecond, false)
+	}
+	clock.Set(time.Second + 2*time.Millisecond)
+	snap := a.Snapshot()
+	assert.Equal(t, Stable, snap.Status.Condition)
+	assert.InDelta(t, float64(snap.Samples), float64(snap.Attempts), 0.02*float64(snap.Samples))
+	for i := range 10000 {
+		if i%8 == 0 {
+			a.AttemptAt(int64(time.Second+time.Duration(i)*100*time.Microsecond), 8)
+		}
+	}
+	clock.Set(2*time.Second + 2*time.Millisecond)
+	snap = a.Snapshot()
+	assert.Equal(t, Down, snap.Status.Condition)
+	assert.Equal(t, CauseNoSuccess, snap.Cause)
+}
+
+func TestAssessorSharedEpoch(t *testing.T) {
+	clock := &fakeClock{}
+	clock.Set(time.Hour)
+	epoch := simEpoch.Add(time.Minute)
+	a := NewAssessor(AssessorConfig{Clock: clock.Now, Epoch: epoch})
+	b := NewAssessor(AssessorConfig{Clock: clock.Now, Epoch: epoch})
+	assert.Equal(t, int64(time.Hour-time.Minute), a.Now())
+	assert.Equal(t, a.Now(), b.Now())
+
+	// On the default clock, a reading of one is the other's.
+	start := time.Now()
+	c := NewAssessor(AssessorConfig{Epoch: start})
+	d := NewAssessor(AssessorConfig{Epoch: start})
+	x := c.Now()
+	y := d.Now()
+	assert.LessOrEqual(t, x, y)
+	assert.Less(t, y-x, int64(time.Second))
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestAssessorCountsGatheredOperations(t *testing.T) {
+	clock := &fakeClock{}
+	a := NewAssessor(AssessorConfig{Clock: clock.Now})
+	// 10,000 operations a second for 2 s, one in sixteen timed; the
+	// successes between two timed ones are counted with the later, the
+	// failures (one in fifty) at once.
+	var pending uint64
+	for i := range 20000 {
+		now := int64(time.Duration(i) * 100 * time.Microsecond)
+		switch {
+		case i%16 == 0:
+			a.ObserveAt(now, time.Millisecond, false)
+			a.CountAt(now, pending, 0)
+			pending = 0
+		case i%50 == 1:
+			a.CountAt(now, 1, 1)
+		default:
+			pending++
+		}
+	}
+	clock.Set(2 * time.Second)
+	snap := a.Snapshot()
+	assert.InDelta(t, 10000, float64(snap.Samples), 16)
+	assert.Equal(t, uint64(200), snap.Errors)
+	assert.InDelta(t, 0.02, snap.ErrorRate, 0.001)
+	assert.Equal(t, Stable, snap.Status.Condition)
 }

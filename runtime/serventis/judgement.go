@@ -54,6 +54,7 @@ type baseline struct {
 type digest struct {
 	idx                    int64
 	n, errs, attempts, sum uint64
+	timed                  uint64 // of n, those in the histogram
 	span                   span
 	spread                 float64 // the slot's own p95/p50; 0 with under slotSpreadSamples operations
 	h                      histogram[uint32]
@@ -77,15 +78,16 @@ func (d *digest) read(s *slot, j int64) {
 	for b := range s.buckets {
 		if v := s.buckets[b].Load(); v != 0 {
 			d.h[b] = v
-			d.n += uint64(v)
+			d.timed += uint64(v)
 			d.span = d.span.union(span{b, b + 1})
 		}
 	}
+	d.n = d.timed + s.untimed.Load()
 	d.errs = min(s.failed.Load(), d.n) // a failure may be counted before its bucket
 	d.attempts = s.attempts.Load()
 	d.sum = s.sum.Load()
-	if d.n >= slotSpreadSamples {
-		if q := quantilesOf(&d.h, d.span, d.n); q.p50 > 0 {
+	if d.timed >= slotSpreadSamples {
+		if q := quantilesOf(&d.h, d.span, d.timed); q.p50 > 0 {
 			d.spread = q.p95 / q.p50
 		}
 	}
@@ -95,6 +97,7 @@ func (d *digest) read(s *slot, j int64) {
 // ones, or all.
 type part struct {
 	n, errs, attempts, sum uint64
+	timed                  uint64 // of n, those in the histogram
 	h                      histogram[uint64]
 	span                   span
 	q                      quantiles
@@ -116,6 +119,7 @@ func (p *part) errorRate() float64 {
 // count adds a slot's digest to p.
 func (p *part) count(d *digest) {
 	p.n += d.n
+	p.timed += d.timed
 	p.errs += d.errs
 	p.attempts += d.attempts
 	p.sum += d.sum
@@ -136,6 +140,7 @@ func (p *part) count(d *digest) {
 // add merges the figures of o into p.
 func (p *part) add(o *part) {
 	p.n += o.n
+	p.timed += o.timed
 	p.errs += o.errs
 	p.attempts += o.attempts
 	p.sum += o.sum
@@ -151,7 +156,7 @@ func (p *part) add(o *part) {
 // own spreads if at least half the active slots have one, else the spread
 // of the part as a whole.
 func (p *part) finish() {
-	p.q = quantilesOf(&p.h, p.span, p.n)
+	p.q = quantilesOf(&p.h, p.span, p.timed)
 	if p.nspread > 0 && 2*p.nspread >= p.active {
 		s := p.spreads[:p.nspread]
 		slices.Sort(s)
@@ -262,7 +267,7 @@ func adaptable(condition Condition, cause Cause) bool {
 // time constant BaselineWindow, counting k slots since the last judgement.
 func (a *Assessor) learn(all *part, k int64) {
 	c, b := &a.cfg, &a.state.base
-	if all.n < uint64(c.MinSamples) || all.q.p50 <= 0 {
+	if all.timed < uint64(c.MinSamples) || all.q.p50 <= 0 {
 		return
 	}
 	b.slots += k
@@ -314,10 +319,13 @@ func (a *Assessor) classify(w *window, held time.Duration) (Condition, Cause) {
 	if all.errorRate() >= c.ErrorRate || (recentJudged && recent.errorRate() >= c.ErrorRate) {
 		return Degraded, CauseErrors
 	}
-	if c.LatencyCeiling > 0 && all.q.p95 > float64(c.LatencyCeiling) {
+	// Latency is judged on the timed operations: too few of them and the
+	// percentiles say nothing.
+	timed := all.timed >= uint64(c.MinSamples)
+	if timed && c.LatencyCeiling > 0 && all.q.p95 > float64(c.LatencyCeiling) {
 		return Degraded, CauseLatency
 	}
-	if based {
+	if timed && based {
 		if all.q.p50 >= c.LatencyMultiplier*b.p50 {
 			return Degraded, CauseBaseline
 		}
@@ -366,7 +374,7 @@ func (a *Assessor) healthy(p *part) bool {
 // with fewer than MinSamples on either side it sees no trend.
 func (a *Assessor) trend(recent, older *part) (rising, falling bool) {
 	c := &a.cfg
-	if recent.n < uint64(c.MinSamples) || older.n < uint64(c.MinSamples) {
+	if recent.timed < uint64(c.MinSamples) || older.timed < uint64(c.MinSamples) {
 		return false, false
 	}
 	return recent.q.p95 >= older.q.p95*(1+c.TrendRatio), recent.q.p95 <= older.q.p95*(1-c.TrendRatio)
@@ -383,6 +391,7 @@ func (a *Assessor) snap(i int64, w *window, status Status, cause Cause) {
 		At:        a.epoch.Add(time.Duration(i * a.width)),
 		Window:    span,
 		Samples:   all.n,
+		Timed:     all.timed,
 		Errors:    all.errs,
 		Attempts:  all.attempts,
 		ErrorRate: all.errorRate(),
@@ -390,8 +399,8 @@ func (a *Assessor) snap(i int64, w *window, status Status, cause Cause) {
 	if span > 0 {
 		s.OpsPerSecond = float64(all.n) / span.Seconds()
 	}
-	if all.n > 0 {
-		s.AvgLatency = time.Duration(all.sum / all.n)
+	if all.timed > 0 {
+		s.AvgLatency = time.Duration(all.sum / all.timed)
 		s.P50Latency = time.Duration(all.q.p50)
 		s.P95Latency = time.Duration(all.q.p95)
 		s.P99Latency = time.Duration(all.q.p99)

@@ -1,8 +1,10 @@
 // Package store is the runtime that generated stores call: the DB that owns
-// a backend, transactions, typed keyspaces with their index upkeep, and the
-// errors callers branch on. Generated code supplies only typing, key
-// encoding, codecs and index definitions (a Schema); everything a store does
-// with them lives here once.
+// a backend, transactions, typed keyspaces with their index upkeep, the
+// errors callers branch on, and the monitoring of every operation (Serventis
+// signals, assessed Status, Performance and Resources; monitor.go).
+// Generated code supplies only typing, key encoding, codecs and index
+// definitions (a Schema); everything a store does with them lives here
+// once.
 //
 // The package depends on the backend interface, never on a concrete engine.
 package store
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/substrates"
 )
 
@@ -32,12 +35,23 @@ type DB struct {
 	// start of watches, so that Seq follows commit order and a watch starts
 	// exactly between two commits. The engines we embed admit one writer at
 	// a time anyway.
-	commitMu sync.Mutex
+	commitMu commitLock
 	seq      uint64 // last published Seq; guarded by commitMu
 
 	cortex  *substrates.Cortex
 	circuit *substrates.Circuit
 	streams streams
+
+	// Monitoring (monitor.go): the clock operations are timed on, in
+	// nanoseconds since epoch; the kit; and, with monitoring on, the
+	// assessors and counters.
+	monitoring  bool
+	assessorCfg serventis.AssessorConfig
+	epoch       time.Time
+	mclock      func() time.Time // nil: the monotonic clock
+	kit         *serventis.Kit
+	mon         *monitors
+	probe       *Probe
 
 	mu        sync.Mutex
 	keyspaces map[string]*keyspace
@@ -51,12 +65,21 @@ type DB struct {
 // Tables opened on the same name share it.
 type keyspace struct {
 	name string
+	mon  *opMonitor // nil with monitoring off
+
+	// dropped counts the events the store's subscriptions dropped; queue
+	// reports each as OVERFLOW.
+	dropped atomic.Uint64
+	queue   serventis.Queue
 
 	mu      sync.Mutex
 	conduit any // *substrates.Conduit[Event[K, V]] of the store's types
+	// watchJSON watches the store without its types (DB.WatchJSON).
+	watchJSON func(ctx context.Context, opts []WatchOption) *Subscription[[]byte]
 }
 
-// Option configures Open.
+// Option configures Open. See also WithMonitoring, WithAssessorConfig and
+// WithProbe.
 type Option func(*DB)
 
 // WithName names the DB in errors, events and metrics (default "db").
@@ -71,20 +94,29 @@ func Open(b backend.Backend, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("storegen: Open: nil backend")
 	}
 	db := &DB{
-		b:         b,
-		name:      "db",
-		clock:     time.Now,
-		keyspaces: make(map[string]*keyspace),
-		subs:      make(map[*subscriptionHandle]struct{}),
+		b:          b,
+		name:       "db",
+		clock:      time.Now,
+		keyspaces:  make(map[string]*keyspace),
+		subs:       make(map[*subscriptionHandle]struct{}),
+		commitMu:   newCommitLock(),
+		monitoring: true,
 	}
 	db.scratch.New = func() any { return new(scratch) }
 	db.txStates.New = func() any { return new(txState) }
 	for _, o := range opts {
 		o(db)
 	}
+	db.mclock = db.assessorCfg.Clock
+	if db.mclock != nil {
+		db.epoch = db.mclock()
+	} else {
+		db.epoch = time.Now()
+	}
 	db.cortex = substrates.NewCortex()
 	db.circuit = db.cortex.Circuit("storegen." + db.name)
 	db.streams = newStreams(db.circuit)
+	db.startMonitoring()
 	return db, nil
 }
 
@@ -117,6 +149,9 @@ func (db *DB) Close() error {
 	db.commitMu.Lock()
 	db.commitMu.Unlock()
 	db.circuit.Await()
+	if db.mon != nil {
+		db.mon.stats.wait()
+	}
 	db.mu.Lock()
 	subs := make([]*subscriptionHandle, 0, len(db.subs))
 	for h := range db.subs {
@@ -135,12 +170,38 @@ func (db *DB) Close() error {
 // panics nothing it wrote is kept (a panic is re-raised). Backends that
 // detect conflicts optimistically may run fn more than once, so fn must not
 // have effects outside tx.
+//
+// Waiting for another transaction's commit ends, with ctx's error, when
+// ctx does.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	if db.closed.Load() {
-		return ErrClosed
+	m := db.ownMonitor()
+	r := db.begin(m, kindUpdate)
+	_, byFn, err := db.update(ctx, fn)
+	o := succeeded
+	switch {
+	case err == nil:
+	case byFn:
+		// fn's own choice, or an operation in it that failed and was
+		// counted as such.
+		o = discarded
+	default:
+		o = outcomeOf(err)
 	}
-	db.commitMu.Lock()
-	defer db.commitMu.Unlock()
+	db.endAs(m, kindUpdate, r, o)
+	return err
+}
+
+// update is Update without the DB's own measurement, for the stores'
+// operations, which measure themselves. It returns the id of the
+// transaction that ran last and whether the error is the one fn returned.
+func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) (txID uint64, byFn bool, err error) {
+	if db.closed.Load() {
+		return 0, false, ErrClosed
+	}
+	if err := db.lockCommit(ctx); err != nil {
+		return 0, false, err
+	}
+	defer db.unlockCommit()
 	events := db.txEvents()
 	var last *Tx
 	defer func() {
@@ -153,18 +214,22 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 			last.end()
 		}
 	}()
-	err := db.b.Update(ctx, func(bt backend.Txn) error {
+	err = db.b.Update(ctx, func(bt backend.Txn) error {
 		if last != nil { // the engine retries after a conflict
 			events.emit(TxConflict, last.id, 0, ErrConflict)
+			db.retried()
 			last.end()
 		}
 		last = &Tx{db: db, ctx: ctx, r: bt, w: bt, id: db.txSeq.Add(1), st: db.txStates.Get().(*txState)}
 		events.emit(TxBegin, last.id, 0, nil)
 		err := fn(last)
-		last.done = true
+		last.done, last.failed = true, err != nil
 		return err
 	})
 	err = mapBackendErr(err)
+	if last != nil {
+		txID, byFn = last.id, err != nil && last.failed
+	}
 	switch {
 	case last == nil:
 	case err == nil:
@@ -178,7 +243,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	default:
 		events.emit(TxRollback, last.id, 0, err)
 	}
-	return err
+	return txID, byFn, err
 }
 
 // publish stamps a committed transaction's changes with Seq numbers and
@@ -197,10 +262,12 @@ func (db *DB) Flush(ctx context.Context) error {
 	if db.closed.Load() {
 		return ErrClosed
 	}
-	ot := db.startOp()
+	m := db.ownMonitor()
+	r := db.begin(m, kindFlush)
 	err := mapBackendErr(db.b.Flush(ctx))
-	if ot.active() {
-		db.endOp(ot, OpFlush, "", "", 0, 0, err)
+	d := db.end(m, kindFlush, r, err)
+	if r.events {
+		db.emitOp(r, d, OpFlush, "", "", 0, 0, err)
 	}
 	return err
 }
@@ -211,14 +278,24 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.closed.Load() {
 		return ErrClosed
 	}
+	m := db.ownMonitor()
+	r := db.begin(m, kindView)
 	v, err := db.b.View(ctx)
 	if err != nil {
-		return mapBackendErr(err)
+		err = mapBackendErr(err)
+		db.end(m, kindView, r, err)
+		return err
 	}
 	defer v.Close()
 	tx := &Tx{db: db, ctx: ctx, r: v, st: db.txStates.Get().(*txState)}
 	defer tx.end()
-	return mapBackendErr(fn(tx))
+	err = mapBackendErr(fn(tx))
+	o := succeeded
+	if err != nil {
+		o = discarded // fn's, as in Update
+	}
+	db.endAs(m, kindView, r, o)
+	return err
 }
 
 // register records a store's keyspace. Opening the same store twice on one
@@ -229,7 +306,10 @@ func (db *DB) register(name string) *keyspace {
 	if ks, ok := db.keyspaces[name]; ok {
 		return ks
 	}
-	ks := &keyspace{name: name}
+	ks := &keyspace{name: name, mon: db.storeMonitor(name)}
+	if ks.mon != nil {
+		ks.queue = db.kit.Queue("store." + name)
+	}
 	db.keyspaces[name] = ks
 	return ks
 }

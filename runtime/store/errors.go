@@ -27,6 +27,9 @@ var (
 	ErrReadOnly = errors.New("storegen: write in a read-only transaction")
 	// ErrKeyspace: two stores opened on one DB claim the same keyspace name.
 	ErrKeyspace = errors.New("storegen: keyspace already registered")
+	// ErrUnknownStore: DB.WatchJSON was given the name of no store opened
+	// on the DB.
+	ErrUnknownStore = errors.New("storegen: no such store")
 )
 
 // OpError describes a failed store operation: which store, which operation

@@ -32,7 +32,9 @@ func (o Op) String() string {
 
 // OpEvent reports one store operation, successful or not (Err). It carries
 // no record values, and Key is Redacted when the store's key is sensitive.
-// Operation events are built only while someone subscribes to them.
+// Operation events are built only while someone subscribes to them; while
+// someone does, every operation is timed (see monitor.go), and Start and
+// Duration are the readings monitoring takes.
 type OpEvent struct {
 	Op    Op
 	Store string
@@ -109,18 +111,29 @@ func (db *DB) TxConduit() *substrates.Conduit[TxEvent] { return db.streams.txs }
 // WatchOps subscribes to operation events. Only Buffer and OnOverflow
 // apply.
 func (db *DB) WatchOps(ctx context.Context, opts ...WatchOption) *Subscription[OpEvent] {
-	return watchStream(ctx, db, db.streams.ops, opts)
+	var onDrop func()
+	if db.mon != nil {
+		onDrop = dropHook(&db.mon.opsDropped, db.mon.ops)
+	}
+	return watchStream(ctx, db, db.streams.ops, opts, onDrop)
 }
 
 // WatchTx subscribes to transaction events. Only Buffer and OnOverflow
 // apply.
 func (db *DB) WatchTx(ctx context.Context, opts ...WatchOption) *Subscription[TxEvent] {
-	return watchStream(ctx, db, db.streams.txs, opts)
+	var onDrop func()
+	if db.mon != nil {
+		onDrop = dropHook(&db.mon.txsDropped, db.mon.txs)
+	}
+	return watchStream(ctx, db, db.streams.txs, opts, onDrop)
 }
 
-func watchStream[E any](ctx context.Context, db *DB, c *substrates.Conduit[E], opts []WatchOption) *Subscription[E] {
+// watchStream subscribes to one of the DB's untyped streams; onDrop, if not
+// nil, is told of each event the subscription drops.
+func watchStream[E any](ctx context.Context, db *DB, c *substrates.Conduit[E], opts []WatchOption, onDrop func()) *Subscription[E] {
 	cfg := watchConfigOf(opts)
 	sub := newSubscription[E](&cfg, nil)
+	sub.onDrop = onDrop
 	if db.closed.Load() {
 		sub.end(ErrClosed)
 		return sub
@@ -139,26 +152,12 @@ func watchStream[E any](ctx context.Context, db *DB, c *substrates.Conduit[E], o
 	return sub
 }
 
-// opTimer measures an operation for its OpEvent, only while someone
-// listens: the zero opTimer costs nothing.
-type opTimer struct {
-	start time.Time
-}
-
-func (db *DB) startOp() opTimer {
-	if !db.streams.ops.Subscribed() {
-		return opTimer{}
-	}
-	return opTimer{start: time.Now()}
-}
-
-// active reports whether the operation is being observed; callers format
-// keys for endOp only then.
-func (t opTimer) active() bool { return !t.start.IsZero() }
-
-// endOp emits the OpEvent of an operation started with startOp.
-func (db *DB) endOp(t opTimer, op Op, store, key string, txID uint64, count int, err error) {
-	db.streams.opsCh.Emit(OpEvent{Op: op, Store: store, Key: key, TxID: txID, Start: t.start, Duration: time.Since(t.start), Count: count, Err: err})
+// emitOp emits the OpEvent of the operation r, measured by begin and end
+// to have taken d. Callers check r.events first, and format keys only
+// then.
+func (db *DB) emitOp(r opRun, d time.Duration, op Op, store, key string, txID uint64, count int, err error) {
+	start := db.epoch.Add(time.Duration(r.start))
+	db.streams.opsCh.Emit(OpEvent{Op: op, Store: store, Key: key, TxID: txID, Start: start, Duration: d, Count: count, Err: err})
 }
 
 // txEvents reports a write transaction's life on the transaction stream,

@@ -25,6 +25,13 @@ type Schema[K, V any] struct {
 	SensitiveKey bool
 	// FormatKey renders a key for error messages; nil uses fmt's %v.
 	FormatKey func(k K) string
+	// Redact clears v's sensitive fields (sets them to their zero values),
+	// and its key fields too when SensitiveKey is set, so that v may be
+	// shown outside the process, as DB.WatchJSON does. It is given the
+	// runtime's own deep copy, decoded afresh, so it may change anything v
+	// reaches. Nil means the store cannot say which fields are sensitive:
+	// its records are then never rendered.
+	Redact func(v *V)
 }
 
 // Index is one secondary index of a store.

@@ -8,6 +8,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/substrates"
 )
 
@@ -32,6 +33,7 @@ type Table[K, V any] struct {
 	db          *DB
 	s           *Schema[K, V]
 	ks          *keyspace
+	mon         *opMonitor // the keyspace's; nil with monitoring off
 	valuePrefix []byte
 	indexPrefix [][]byte
 
@@ -58,10 +60,12 @@ func NewTable[K, V any](db *DB, s *Schema[K, V]) *Table[K, V] {
 		t.indexPrefix = append(t.indexPrefix, append(p, 0x00))
 	}
 	t.ks = db.register(s.Name)
+	t.mon = t.ks.mon
 	t.ks.mu.Lock()
 	defer t.ks.mu.Unlock()
 	if t.ks.conduit == nil {
 		t.ks.conduit = substrates.NewConduit[Event[K, V]](db.circuit, s.Name)
+		t.ks.watchJSON = t.watchJSON
 	}
 	c, ok := t.ks.conduit.(*substrates.Conduit[Event[K, V]])
 	if !ok {
@@ -120,13 +124,40 @@ func (t *Table[K, V]) decode(b []byte, v *V) error {
 	return nil
 }
 
+// end finishes measuring an operation of the store (see monitor.go) and
+// emits its OpEvent when one is wanted, with the key k or, if k is nil,
+// that of v, if v is not nil. Keys are formatted only for the event.
+func (t *Table[K, V]) end(r opRun, kind opKind, k *K, v *V, txID uint64, count int, err error) {
+	d := t.db.end(t.mon, kind, r, err)
+	if !r.events {
+		return
+	}
+	key := ""
+	switch {
+	case k != nil:
+		key = t.s.formatKey(*k)
+	case v != nil:
+		key = t.s.formatKey(t.s.KeyOf(v))
+	}
+	t.db.emitOp(r, d, opOf[kind], t.s.Name, key, txID, count, err)
+}
+
+// Status returns the store's Status as its Assessor judged it on the last
+// closed window of operations: STABLE and TENTATIVE until it has seen
+// enough, and always with monitoring off. It costs a clock read and, once
+// per window slot, a judgement of about a microsecond.
+func (t *Table[K, V]) Status() serventis.Status {
+	if t.mon == nil {
+		return unmonitored
+	}
+	return t.mon.a.Status()
+}
+
 // Get returns the record with key k, or an error matching ErrNotFound.
 func (t *Table[K, V]) Get(ctx context.Context, k K) (V, error) {
-	ot := t.db.startOp()
+	r := t.db.begin(t.mon, kindGet)
 	v, err := t.get(ctx, k)
-	if ot.active() {
-		t.db.endOp(ot, OpGet, t.s.Name, t.s.formatKey(k), 0, 1, err)
-	}
+	t.end(r, kindGet, &k, nil, 0, 1, err)
 	return v, err
 }
 
@@ -151,6 +182,13 @@ func (t *Table[K, V]) get(ctx context.Context, k K) (V, error) {
 
 // Exists reports whether a record with key k exists.
 func (t *Table[K, V]) Exists(ctx context.Context, k K) (bool, error) {
+	r := t.db.begin(t.mon, kindExists)
+	ok, err := t.exists(ctx, k)
+	t.end(r, kindExists, &k, nil, 0, 1, err)
+	return ok, err
+}
+
+func (t *Table[K, V]) exists(ctx context.Context, k K) (bool, error) {
 	sc := t.db.getScratch()
 	defer t.db.putScratch(sc)
 	sc.key = t.appendValueKey(sc.key[:0], k)
@@ -167,61 +205,96 @@ func (t *Table[K, V]) Exists(ctx context.Context, k K) (bool, error) {
 
 // Put stores v, replacing any record with the same key.
 func (t *Table[K, V]) Put(ctx context.Context, v V) error {
-	return t.db.Update(ctx, func(tx *Tx) error { return t.put(tx, &v, false) })
+	r := t.db.begin(t.mon, kindPut)
+	txID, _, err := t.db.update(ctx, func(tx *Tx) error { return t.write(tx, &v, false) })
+	t.end(r, kindPut, nil, &v, txID, 1, err)
+	return err
 }
 
 // Insert stores v, or returns an error matching ErrExists if its key is
 // taken.
 func (t *Table[K, V]) Insert(ctx context.Context, v V) error {
-	return t.db.Update(ctx, func(tx *Tx) error { return t.put(tx, &v, true) })
+	r := t.db.begin(t.mon, kindInsert)
+	txID, _, err := t.db.update(ctx, func(tx *Tx) error { return t.write(tx, &v, true) })
+	t.end(r, kindInsert, nil, &v, txID, 1, err)
+	return err
 }
 
 // Delete removes the record with key k and reports whether it existed.
 func (t *Table[K, V]) Delete(ctx context.Context, k K) (bool, error) {
+	r := t.db.begin(t.mon, kindDelete)
 	var existed bool
-	err := t.db.Update(ctx, func(tx *Tx) (err error) {
-		existed, err = t.delete(tx, k)
+	txID, _, err := t.db.update(ctx, func(tx *Tx) (err error) {
+		existed, err = t.remove(tx, k)
 		return err
 	})
+	t.end(r, kindDelete, &k, nil, txID, b2i(existed), err)
 	return existed, err
 }
 
 // PutAll stores every record of vs in one transaction: all or none.
 func (t *Table[K, V]) PutAll(ctx context.Context, vs []V) error {
-	ot := t.db.startOp()
-	err := t.db.Update(ctx, func(tx *Tx) error { return t.In(tx).PutAll(vs) })
-	if ot.active() {
-		t.db.endOp(ot, OpBatch, t.s.Name, "", 0, len(vs), err)
-	}
+	r := t.db.begin(t.mon, kindBatch)
+	txID, _, err := t.db.update(ctx, func(tx *Tx) error { return t.writeAll(tx, vs) })
+	t.end(r, kindBatch, nil, nil, txID, len(vs), err)
 	return err
 }
 
 // DeleteAll removes the records with the given keys in one transaction and
 // returns how many existed.
 func (t *Table[K, V]) DeleteAll(ctx context.Context, keys []K) (int, error) {
-	ot := t.db.startOp()
+	r := t.db.begin(t.mon, kindBatch)
 	var n int
-	err := t.db.Update(ctx, func(tx *Tx) (err error) {
-		n, err = t.In(tx).DeleteAll(keys)
+	txID, _, err := t.db.update(ctx, func(tx *Tx) (err error) {
+		n, err = t.removeAll(tx, keys)
 		return err
 	})
-	if ot.active() {
-		t.db.endOp(ot, OpBatch, t.s.Name, "", 0, n, err)
-	}
+	t.end(r, kindBatch, nil, nil, txID, n, err)
 	return n, err
+}
+
+// writeAll writes every record of vs in tx.
+func (t *Table[K, V]) writeAll(tx *Tx, vs []V) error {
+	for i := range vs {
+		if err := t.write(tx, &vs[i], false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeAll removes the records with the given keys in tx and returns how
+// many existed.
+func (t *Table[K, V]) removeAll(tx *Tx, keys []K) (int, error) {
+	n := 0
+	for _, k := range keys {
+		existed, err := t.remove(tx, k)
+		if err != nil {
+			return n, err
+		}
+		n += b2i(existed)
+	}
+	return n, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Scan iterates every record in key order (see ScanOption).
 func (t *Table[K, V]) Scan(ctx context.Context, opts ...ScanOption) iter.Seq2[V, error] {
-	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) {
-		t.scan(ctx, r, t.valuePrefix, backend.PrefixEnd(t.valuePrefix), scanConfigOf(opts), yield)
+	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) (int, error) {
+		return t.scan(ctx, r, t.valuePrefix, backend.PrefixEnd(t.valuePrefix), scanConfigOf(opts), yield)
 	})
 }
 
 // ScanRange iterates the records with from <= key < to.
 func (t *Table[K, V]) ScanRange(ctx context.Context, from, to K, opts ...ScanOption) iter.Seq2[V, error] {
-	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) {
-		t.scan(ctx, r, t.appendValueKey(nil, from), t.appendValueKey(nil, to), scanConfigOf(opts), yield)
+	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) (int, error) {
+		return t.scan(ctx, r, t.appendValueKey(nil, from), t.appendValueKey(nil, to), scanConfigOf(opts), yield)
 	})
 }
 
@@ -229,75 +302,93 @@ func (t *Table[K, V]) ScanRange(ctx context.Context, from, to K, opts ...ScanOpt
 // generated code passes the encoding of leading key fields, or of a string
 // prefix of a string key.
 func (t *Table[K, V]) ScanPrefix(ctx context.Context, prefix []byte, opts ...ScanOption) iter.Seq2[V, error] {
-	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) {
+	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) (int, error) {
 		start := append(append([]byte{}, t.valuePrefix...), prefix...)
-		t.scan(ctx, r, start, backend.PrefixEnd(start), scanConfigOf(opts), yield)
+		return t.scan(ctx, r, start, backend.PrefixEnd(start), scanConfigOf(opts), yield)
 	})
 }
 
 // GetUnique returns the record whose unique index ix holds the encoded
 // value ik, or an error matching ErrNotFound.
 func (t *Table[K, V]) GetUnique(ctx context.Context, ix int, ik []byte) (V, error) {
-	var v V
-	err := t.db.View(ctx, func(tx *Tx) error {
-		var err error
-		v, err = t.getUnique(tx.r, ix, ik)
-		return err
-	})
+	r := t.db.begin(t.mon, kindGet)
+	v, err := t.getUniqueView(ctx, ix, ik)
+	t.end(r, kindGet, nil, nil, 0, 1, err)
 	return v, err
+}
+
+func (t *Table[K, V]) getUniqueView(ctx context.Context, ix int, ik []byte) (V, error) {
+	var v V
+	if t.db.closed.Load() {
+		return v, ErrClosed
+	}
+	view, err := t.db.b.View(ctx)
+	if err != nil {
+		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, err)
+	}
+	defer view.Close()
+	return t.getUnique(view, ix, ik)
 }
 
 // List iterates the records whose index ix starts with the encoded prefix
 // ik (all indexed fields for an exact match, or leading ones), in index
 // order and then key order.
 func (t *Table[K, V]) List(ctx context.Context, ix int, ik []byte, opts ...ScanOption) iter.Seq2[V, error] {
-	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) {
-		t.list(ctx, r, ix, ik, scanConfigOf(opts), yield)
+	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) (int, error) {
+		return t.list(ctx, r, ix, ik, scanConfigOf(opts), yield)
 	})
 }
 
 // viewSeq runs body over a view opened when iteration starts and closed
-// when it stops.
-func (t *Table[K, V]) viewSeq(ctx context.Context, body func(backend.Reader, func(V, error) bool)) iter.Seq2[V, error] {
+// when it stops, and measures it as one scan: body returns how many
+// records it yielded and the error it yielded, if any.
+func (t *Table[K, V]) viewSeq(ctx context.Context, body func(backend.Reader, func(V, error) bool) (int, error)) iter.Seq2[V, error] {
 	return func(yield func(V, error) bool) {
-		if t.db.closed.Load() {
-			var zero V
-			yield(zero, &OpError{Store: t.s.Name, Op: "Scan", Err: ErrClosed})
-			return
-		}
-		view, err := t.db.b.View(ctx)
-		if err != nil {
-			var zero V
-			yield(zero, &OpError{Store: t.s.Name, Op: "Scan", Err: mapBackendErr(err)})
-			return
-		}
-		defer view.Close()
-		body(view, yield)
+		r := t.db.begin(t.mon, kindScan)
+		n, err := t.viewScan(ctx, body, yield)
+		t.end(r, kindScan, nil, nil, 0, n, err)
 	}
+}
+
+func (t *Table[K, V]) viewScan(ctx context.Context, body func(backend.Reader, func(V, error) bool) (int, error), yield func(V, error) bool) (int, error) {
+	var zero V
+	if t.db.closed.Load() {
+		err := &OpError{Store: t.s.Name, Op: "Scan", Err: ErrClosed}
+		yield(zero, err)
+		return 0, err
+	}
+	view, err := t.db.b.View(ctx)
+	if err != nil {
+		err := &OpError{Store: t.s.Name, Op: "Scan", Err: mapBackendErr(err)}
+		yield(zero, err)
+		return 0, err
+	}
+	defer view.Close()
+	return body(view, yield)
 }
 
 // putValue writes a copy of v kept in tx's scratch space, so that v does
-// not escape to the heap.
+// not escape to the heap, and measures it as a Put or an Insert.
 func (t *Table[K, V]) putValue(tx *Tx, v V, insert bool) error {
+	kind := kindPut
+	if insert {
+		kind = kindInsert
+	}
+	r := t.db.begin(t.mon, kind)
+	var err error
 	if tx.done {
-		return t.put(tx, &v, insert) // reports ErrTxDone
+		err = t.write(tx, &v, insert) // reports ErrTxDone
+	} else {
+		log := logOf(tx, t)
+		log.cur = v
+		err = t.write(tx, &log.cur, insert)
 	}
-	log := logOf(tx, t)
-	log.cur = v
-	return t.put(tx, &log.cur, insert)
-}
-
-// put writes v in tx. Unique indexes are checked before anything is
-// written, so a conflict leaves tx as it was.
-func (t *Table[K, V]) put(tx *Tx, v *V, insert bool) error {
-	ot := t.db.startOp()
-	err := t.write(tx, v, insert)
-	if ot.active() {
-		t.db.endOp(ot, OpPut, t.s.Name, t.s.formatKey(t.s.KeyOf(v)), tx.id, 1, err)
-	}
+	t.end(r, kind, nil, &v, tx.id, 1, err)
 	return err
 }
 
+// write writes v in tx. Unique indexes are checked before anything is
+// written, so a conflict leaves tx as it was.
 func (t *Table[K, V]) write(tx *Tx, v *V, insert bool) error {
 	w, err := tx.writer()
 	if err != nil {
@@ -429,20 +520,7 @@ func (t *Table[K, V]) updateIndexes(w backend.Txn, sc *scratch, pk []byte, oldV,
 	return nil
 }
 
-// delete removes the record with key k in tx.
-func (t *Table[K, V]) delete(tx *Tx, k K) (bool, error) {
-	ot := t.db.startOp()
-	existed, err := t.remove(tx, k)
-	if ot.active() {
-		n := 0
-		if existed {
-			n = 1
-		}
-		t.db.endOp(ot, OpDelete, t.s.Name, t.s.formatKey(k), tx.id, n, err)
-	}
-	return existed, err
-}
-
+// remove removes the record with key k in tx.
 func (t *Table[K, V]) remove(tx *Tx, k K) (bool, error) {
 	w, err := tx.writer()
 	if err != nil {
@@ -521,9 +599,9 @@ func (t *Table[K, V]) getUnique(r backend.Reader, ix int, ik []byte) (V, error) 
 }
 
 // scan yields the records whose stored keys k satisfy start <= k < end.
-func (t *Table[K, V]) scan(ctx context.Context, r backend.Reader, start, end []byte, cfg scanConfig, yield func(V, error) bool) {
+func (t *Table[K, V]) scan(ctx context.Context, r backend.Reader, start, end []byte, cfg scanConfig, yield func(V, error) bool) (int, error) {
 	it := r.Range(start, end, cfg.reverse)
-	t.iterate(ctx, it, "Scan", cfg, yield, func(v *V) error {
+	return t.iterate(ctx, it, "Scan", cfg, yield, func(v *V) error {
 		if err := t.decode(it.Value(), v); err != nil {
 			return &OpError{Store: t.s.Name, Op: "Scan", Key: t.rawKey(it.Key()[len(t.valuePrefix):]), Err: err}
 		}
@@ -532,12 +610,12 @@ func (t *Table[K, V]) scan(ctx context.Context, r backend.Reader, start, end []b
 }
 
 // list yields the records whose entries in index ix start with ik.
-func (t *Table[K, V]) list(ctx context.Context, r backend.Reader, ix int, ik []byte, cfg scanConfig, yield func(V, error) bool) {
+func (t *Table[K, V]) list(ctx context.Context, r backend.Reader, ix int, ik []byte, cfg scanConfig, yield func(V, error) bool) (int, error) {
 	prefix := append(append([]byte{}, t.indexPrefix[ix]...), ik...)
 	it := backend.Prefix(r, prefix, cfg.reverse)
 	op := "ListBy" + t.s.Indexes[ix].Name
 	var key, val []byte
-	t.iterate(ctx, it, op, cfg, yield, func(v *V) error {
+	return t.iterate(ctx, it, op, cfg, yield, func(v *V) error {
 		key = append(append(key[:0], t.valuePrefix...), it.Value()...)
 		var err error
 		if val, err = r.Get(key, val[:0]); err != nil {
@@ -551,41 +629,40 @@ func (t *Table[K, V]) list(ctx context.Context, r backend.Reader, ix int, ik []b
 }
 
 // iterate drives it for scan and list: it applies the limit, checks ctx
-// every 256 records, reports the scan on the operation stream, and yields
-// what load makes of each entry, stopping at the first error.
-func (t *Table[K, V]) iterate(ctx context.Context, it backend.Iterator, op string, cfg scanConfig, yield func(V, error) bool, load func(v *V) error) {
+// every 256 records, and yields what load makes of each entry, stopping at
+// the first error. It returns how many records it loaded and the error it
+// yielded, if any.
+func (t *Table[K, V]) iterate(ctx context.Context, it backend.Iterator, op string, cfg scanConfig, yield func(V, error) bool, load func(v *V) error) (int, error) {
 	defer it.Close()
 	n := 0
-	ot := t.db.startOp()
-	defer func() {
-		if ot.active() {
-			t.db.endOp(ot, OpScan, t.s.Name, "", 0, n, nil)
-		}
-	}()
 	var zero V
 	for it.Next() {
 		if cfg.limit > 0 && n >= cfg.limit {
-			return
+			return n, nil
 		}
 		if n%256 == 255 {
 			if err := ctx.Err(); err != nil {
-				yield(zero, &OpError{Store: t.s.Name, Op: op, Err: err})
-				return
+				err := &OpError{Store: t.s.Name, Op: op, Err: err}
+				yield(zero, err)
+				return n, err
 			}
 		}
 		n++
 		var v V
 		if err := load(&v); err != nil {
 			yield(zero, err)
-			return
+			return n, err
 		}
 		if !yield(v, nil) {
-			return
+			return n, nil
 		}
 	}
 	if err := it.Err(); err != nil {
-		yield(zero, &OpError{Store: t.s.Name, Op: op, Err: mapBackendErr(err)})
+		err := &OpError{Store: t.s.Name, Op: op, Err: mapBackendErr(err)}
+		yield(zero, err)
+		return n, err
 	}
+	return n, nil
 }
 
 // rawKey renders an encoded key for an error when it cannot be decoded.

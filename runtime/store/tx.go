@@ -16,7 +16,10 @@ type Tx struct {
 	w    backend.Txn // nil in a View
 	id   uint64
 	done bool
-	st   *txState // nil once the transaction ended
+	// failed records that the function given to Update returned an
+	// error, so that Update can tell it from the engine's.
+	failed bool
+	st     *txState // nil once the transaction ended
 }
 
 // ID returns the transaction's id, unique per DB; 0 for read-only ones.

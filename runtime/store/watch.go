@@ -9,9 +9,12 @@ import (
 	"github.com/synapsed/storegen/runtime/substrates"
 )
 
-// subscriptionHandle lets the DB end a subscription whatever its type.
+// subscriptionHandle lets the DB end a subscription whatever its type, and
+// read a store's subscriptions for its counters.
 type subscriptionHandle struct {
-	end func(error)
+	end   func(error)
+	store *keyspace  // nil for the DB's operation and transaction streams
+	lag   func() int // set with store
 }
 
 func (db *DB) track(h *subscriptionHandle) {
@@ -36,28 +39,53 @@ func (t *Table[K, V]) Watch(ctx context.Context, opts ...WatchOption) *Subscript
 		sub.end(err)
 		return sub
 	}
-	h := &subscriptionHandle{end: sub.end}
+	var view backend.View
+	var open func() error
+	if cfg.existing && (cfg.kinds == 0 || cfg.kinds&(1<<Created) != 0) {
+		open = func() error {
+			v, err := t.db.b.View(ctx)
+			if err != nil {
+				return mapBackendErr(err)
+			}
+			view, sub.replay = v, true
+			return nil
+		}
+	}
+	seq, ok := attach(t, ctx, sub, sub.offer, open)
+	if ok && view != nil {
+		sub.replaying.Add(1)
+		go t.replay(ctx, sub, view, lo, hi, seq)
+	}
+	return sub
+}
 
+// attach subscribes sub to t's changes through pipe, exactly between two
+// commits, after open (if not nil) has run under the same lock; it ends sub
+// with ctx and with the DB, and counts its drops as the store's. It
+// returns the Seq of the last commit before the subscription, and false if
+// sub has ended instead: the DB was closed or open failed.
+func attach[K, V, E any](t *Table[K, V], ctx context.Context, sub *Subscription[E], pipe func(Event[K, V]), open func() error) (uint64, bool) {
+	if t.ks.mon != nil {
+		sub.onDrop = dropHook(&t.ks.dropped, t.ks.queue)
+	}
+	h := &subscriptionHandle{end: sub.end, store: t.ks, lag: sub.Lag}
 	db := t.db
 	db.commitMu.Lock()
 	if db.closed.Load() {
 		db.commitMu.Unlock()
 		sub.end(ErrClosed)
-		return sub
+		return 0, false
 	}
-	var view backend.View
-	if cfg.existing && (cfg.kinds == 0 || cfg.kinds&(1<<Created) != 0) {
-		view, err = db.b.View(ctx)
-		if err != nil {
+	if open != nil {
+		if err := open(); err != nil {
 			db.commitMu.Unlock()
-			sub.end(mapBackendErr(err))
-			return sub
+			sub.end(err)
+			return 0, false
 		}
-		sub.replay = true
 	}
 	seq := db.seq
 	inner := t.conduit.Subscribe(func(_ substrates.Subject, r substrates.Registrar[Event[K, V]]) {
-		r.Register(substrates.PipeFunc[Event[K, V]](sub.offer))
+		r.Register(substrates.PipeFunc[Event[K, V]](pipe))
 	})
 	db.track(h)
 	db.commitMu.Unlock()
@@ -68,11 +96,7 @@ func (t *Table[K, V]) Watch(ctx context.Context, opts ...WatchOption) *Subscript
 		inner.Close()
 		db.untrack(h)
 	})
-	if view != nil {
-		sub.replaying.Add(1)
-		go t.replay(ctx, sub, view, lo, hi, seq)
-	}
-	return sub
+	return seq, true
 }
 
 // replay delivers the records of view in [lo, hi) as Created events, then
