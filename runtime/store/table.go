@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync"
 
 	"github.com/synapsed/storegen/runtime/backend"
 	"github.com/synapsed/storegen/runtime/serventis"
@@ -37,6 +38,8 @@ type Table[K, V any] struct {
 	valuePrefix []byte
 	indexPrefix [][]byte
 
+	spare sync.Pool // *V, see decodeOut
+
 	conduit *substrates.Conduit[Event[K, V]]
 	events  *substrates.Channel[Event[K, V]]
 }
@@ -48,6 +51,7 @@ func NewTable[K, V any](db *DB, s *Schema[K, V]) *Table[K, V] {
 		panic(err)
 	}
 	t := &Table[K, V]{db: db, s: s}
+	t.spare.New = func() any { return new(V) }
 	t.valuePrefix = append([]byte(s.Name), valueTag)
 	seen := make(map[string]bool, len(s.Indexes))
 	for _, ix := range s.Indexes {
@@ -117,6 +121,23 @@ func (t *Table[K, V]) indexError(op string, ix int, value []byte, err error) err
 	return &OpError{Store: t.s.Name, Op: op, Key: key, Err: mapBackendErr(err)}
 }
 
+// decodeOut decodes b into a new V without the allocation that decoding
+// into a local would cost (its address escapes into the generated decoder):
+// it decodes into a pooled value and copies it out. On error it returns the
+// zero V.
+func (t *Table[K, V]) decodeOut(b []byte) (V, error) {
+	p := t.spare.Get().(*V)
+	var zero V
+	err := t.decode(b, p)
+	v := *p
+	*p = zero
+	t.spare.Put(p)
+	if err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
 func (t *Table[K, V]) decode(b []byte, v *V) error {
 	if err := t.s.Decode(b, v); err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
@@ -174,7 +195,7 @@ func (t *Table[K, V]) get(ctx context.Context, k K) (V, error) {
 		return v, t.opError("Get", k, err)
 	}
 	sc.val = val
-	if err := t.decode(val, &v); err != nil {
+	if v, err = t.decodeOut(val); err != nil {
 		return v, t.opError("Get", k, err)
 	}
 	return v, nil
@@ -572,7 +593,7 @@ func (t *Table[K, V]) getIn(r backend.Reader, sc *scratch, k K) (V, error) {
 		return v, t.opError("Get", k, err)
 	}
 	sc.val = val
-	if err := t.decode(val, &v); err != nil {
+	if v, err = t.decodeOut(val); err != nil {
 		return v, t.opError("Get", k, err)
 	}
 	return v, nil
@@ -592,7 +613,7 @@ func (t *Table[K, V]) getUnique(r backend.Reader, ix int, ik []byte) (V, error) 
 	if err != nil {
 		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, fmt.Errorf("%w: index entry points at a missing record", ErrCorrupt))
 	}
-	if err := t.decode(val, &v); err != nil {
+	if v, err = t.decodeOut(val); err != nil {
 		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, err)
 	}
 	return v, nil
@@ -636,6 +657,11 @@ func (t *Table[K, V]) iterate(ctx context.Context, it backend.Iterator, op strin
 	defer it.Close()
 	n := 0
 	var zero V
+	// Records are loaded into a pooled value and copied out: a local's
+	// address passed to the generated decoder would escape, one allocation
+	// per record.
+	p := t.spare.Get().(*V)
+	defer func() { *p = zero; t.spare.Put(p) }()
 	for it.Next() {
 		if cfg.limit > 0 && n >= cfg.limit {
 			return n, nil
@@ -648,12 +674,12 @@ func (t *Table[K, V]) iterate(ctx context.Context, it backend.Iterator, op strin
 			}
 		}
 		n++
-		var v V
-		if err := load(&v); err != nil {
+		*p = zero
+		if err := load(p); err != nil {
 			yield(zero, err)
 			return n, err
 		}
-		if !yield(v, nil) {
+		if !yield(*p, nil) {
 			return n, nil
 		}
 	}
