@@ -310,3 +310,13 @@ func TestClosed(t *testing.T) {
 		require.ErrorIs(t, err, store.ErrClosed)
 	}
 }
+
+func TestConflictErrorShowsTheValue(t *testing.T) {
+	ctx := context.Background()
+	_, accounts := openDB(t)
+	require.NoError(t, accounts.Put(ctx, account{ID: "a1", Email: "ann@example.com"}))
+	err := accounts.Put(ctx, account{ID: "a2", Email: "ann@example.com"})
+	require.ErrorIs(t, err, store.ErrConflict)
+	assert.Contains(t, err.Error(), `email="ann@example.com"`)
+	assert.NotContains(t, err.Error(), `\x00`)
+}

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/substrates"
 )
@@ -116,9 +119,28 @@ func (t *Table[K, V]) opError(op string, k K, err error) error {
 func (t *Table[K, V]) indexError(op string, ix int, value []byte, err error) error {
 	key := Redacted
 	if !t.s.Indexes[ix].Sensitive {
-		key = t.s.Indexes[ix].Name + "=" + fmt.Sprintf("%q", value)
+		key = t.s.Indexes[ix].Name + "=" + renderKey(value)
 	}
 	return &OpError{Store: t.s.Name, Op: op, Key: key, Err: mapBackendErr(err)}
+}
+
+// renderKey shows an encoded index value in an error. When it reads as a
+// tuple of string components — the common case — it shows them quoted and
+// joined by '/'; otherwise the raw bytes, quoted.
+func renderKey(enc []byte) string {
+	var parts []string
+	for rest := enc; len(rest) > 0; {
+		s, r, err := codec.KeyString(rest)
+		if err != nil {
+			return fmt.Sprintf("%q", enc)
+		}
+		parts = append(parts, strconv.Quote(s))
+		rest = r
+	}
+	if len(parts) == 0 {
+		return `""`
+	}
+	return strings.Join(parts, "/")
 }
 
 // decodeOut decodes b into a new V without the allocation that decoding
