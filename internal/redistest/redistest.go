@@ -48,6 +48,13 @@ func Start(tb testing.TB) *Server {
 	return s
 }
 
+// StartMain starts redis-server for a TestMain, which has no testing.TB:
+// the caller must Stop it.
+func StartMain() (*Server, error) { return start() }
+
+// Stop stops a server started by StartMain.
+func (s *Server) Stop() { s.stop() }
+
 // Addr returns the server's host:port, for goredis.Options.Addr.
 func (s *Server) Addr() string { return s.addr }
 

@@ -21,22 +21,23 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/internal/redistest"
 	"github.com/synapsed/storegen/runtime/backend/conformance"
 )
 
 // testServer is the redis-server every test of the package uses; tests
 // keep apart by using prefixes of their own.
-var testServer *server
+var testServer *redistest.Server
 
 func TestMain(m *testing.M) {
-	s, err := startServer()
+	s, err := redistest.StartMain()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "redis backend tests:", err)
 		os.Exit(1)
 	}
 	testServer = s
 	code := m.Run()
-	s.stop()
+	s.Stop()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -51,7 +52,7 @@ var prefixes atomic.Int64
 // newPrefix returns a key prefix no other test uses.
 func newPrefix() string { return fmt.Sprintf("test%d:", prefixes.Add(1)) }
 
-func serverOptions() *goredis.Options { return &goredis.Options{Addr: testServer.addr} }
+func serverOptions() *goredis.Options { return &goredis.Options{Addr: testServer.Addr()} }
 
 func openPrefix(t testing.TB, prefix string, opts ...Option) *Backend {
 	t.Helper()
@@ -381,7 +382,7 @@ func TestOpenRefuses(t *testing.T) {
 	require.NoError(t, rawClient(t).RPush(t.Context(), prefix+"storegen:meta", "x").Err())
 	_, err := Open(t.Context(), serverOptions(), Prefix(prefix))
 	require.ErrorIs(t, err, backend.ErrCorrupt)
-	assert.Contains(t, err.Error(), testServer.addr)
+	assert.Contains(t, err.Error(), testServer.Addr())
 
 	l := freeAddr(t)
 	_, err = Open(t.Context(), &goredis.Options{Addr: l, MaxRetries: -1})
