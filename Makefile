@@ -40,4 +40,5 @@ BENCHTIME ?= 1s
 bench:
 	$(GO) run ./bench/ratios -rounds $(BENCH_ROUNDS) -benchtime $(BENCHTIME)
 	$(GO) run ./bench/report -rounds $(BENCH_ROUNDS) -benchtime $(BENCHTIME)
+	$(GO) test -run '^$$' -bench . -benchmem ./runtime/substrates ./runtime/store ./runtime/metrics
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./bench/ycsb
