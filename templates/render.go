@@ -28,6 +28,8 @@ const BuildConstraint = "//go:build !storegen"
 const (
 	storePkg = "github.com/synapsed/storegen/runtime/store"
 	codecPkg = "github.com/synapsed/storegen/runtime/codec"
+
+	serventisPkg = "github.com/synapsed/storegen/runtime/serventis"
 )
 
 // Render returns the Go source generated for f's store. The source is
@@ -37,6 +39,7 @@ func Render(f *model.File) ([]byte, error) {
 	jf.HeaderComment(Header + "\n\n" + BuildConstraint)
 	jf.ImportName(storePkg, "store")
 	jf.ImportName(codecPkg, "codec")
+	jf.ImportName(serventisPkg, "serventis")
 	r := &renderer{f: jf, s: f.Store, pkgPath: f.PkgPath}
 	r.schema()
 	r.keyType()

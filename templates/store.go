@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/synapsed/storegen/generator/model"
 )
 
 // view is one face of a store: the store itself, whose methods take a
@@ -69,6 +71,9 @@ func (r *renderer) schema() {
 	if s.SensitiveKey {
 		items = append(items, field("SensitiveKey", jen.True()))
 	}
+	if redact := r.redactFunc(); redact != nil {
+		items = append(items, field("Redact", redact))
+	}
 	r.doc(s.Names.Schema + " describes " + s.Type + " records to the runtime: their keyspace, key, codec and indexes.")
 	r.f.Var().Id(s.Names.Schema).Op("=").Qual(storePkg, "Schema").Types(r.keyGoType(), r.record()).Custom(multi, items...)
 	r.f.Line()
@@ -97,6 +102,54 @@ func (r *renderer) storeType() {
 	r.method(noCtx, "In returns the store's view inside tx, the transaction of a DB.Update or DB.View.",
 		"In", []jen.Code{jen.Id("tx").Op("*").Qual(storePkg, "Tx")}, jen.Id(n.TxType),
 		jen.Return(jen.Id(n.TxType).Values(field("t", jen.Id("s").Dot("t").Dot("In").Call(jen.Id("tx"))))))
+	r.method(noCtx, "Status returns the store's operational status, as its monitor judged it on the last window of operations.",
+		"Status", nil, jen.Qual(serventisPkg, "Status"), jen.Return(jen.Id("s").Dot("t").Dot("Status").Call()))
+}
+
+// redactFunc is the schema's Redact hook: it sets every field that String
+// hides (sensitive, or holding a struct with a sensitive field) to its zero
+// value, and the key fields too when the key is sensitive. It is nil when
+// nothing is sensitive.
+func (r *renderer) redactFunc() jen.Code {
+	s := r.s
+	var body []jen.Code
+	for _, f := range s.Fields {
+		if f.Redacted || s.SensitiveKey && isKeyField(s, f) {
+			body = append(body, jen.Id("v").Dot(f.Name).Op("=").Add(zeroValue(f.Type)))
+		}
+	}
+	if len(body) == 0 {
+		return nil
+	}
+	return jen.Func().Params(jen.Id("v").Op("*").Add(r.record())).Block(body...)
+}
+
+// isKeyField reports whether f is one of s's key fields.
+func isKeyField(s *model.Store, f *model.Field) bool {
+	for _, k := range s.Key {
+		if k == f || k.Name == f.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// zeroValue is the zero value of t, written as a literal where it has one.
+func zeroValue(t *model.Type) *jen.Statement {
+	switch t.Kind {
+	case model.Bool:
+		return jen.False()
+	case model.Int, model.Uint, model.Float32, model.Float64:
+		return jen.Lit(0)
+	case model.String:
+		return jen.Lit("")
+	case model.Bytes, model.Pointer, model.Slice, model.Map:
+		return jen.Nil()
+	case model.Fixed, model.Array, model.Struct, model.Time:
+		return typeCode(t).Values()
+	}
+	// A marshaler's underlying type is unknown here.
+	return jen.Op("*").New(typeCode(t))
 }
 
 // basicMethods renders the operations by key that every store has.

@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -93,6 +94,12 @@ func (s *RecordStore) ScanPrefix(ctx context.Context, prefix string, opts ...sto
 // DB.View.
 func (s *RecordStore) In(tx *store.Tx) RecordTx {
 	return RecordTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *RecordStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // RecordEvent is a committed change to a Record record, as Watch delivers

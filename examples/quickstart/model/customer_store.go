@@ -10,6 +10,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -24,6 +25,9 @@ var customerSchema = store.Schema[string, Customer]{
 	Indexes: []store.Index[Customer]{
 		{Name: "email", Unique: true, AppendKey: func(dst []byte, v *Customer) []byte { return codec.AppendKeyString(dst, v.Email) }},
 		{Name: "tier", AppendKey: func(dst []byte, v *Customer) []byte { return codec.AppendKeyString(dst, string(v.Tier)) }},
+	},
+	Redact: func(v *Customer) {
+		v.PasswordHash = nil
 	},
 }
 
@@ -110,6 +114,12 @@ func (s *CustomerStore) ListByTier(ctx context.Context, tier Tier, opts ...store
 // DB.View.
 func (s *CustomerStore) In(tx *store.Tx) CustomerTx {
 	return CustomerTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *CustomerStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // CustomerEvent is a committed change to a Customer record, as Watch

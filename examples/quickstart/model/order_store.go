@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -125,6 +126,12 @@ func (s *OrderStore) ListByStatus(ctx context.Context, status OrderStatus, opts 
 // DB.View.
 func (s *OrderStore) In(tx *store.Tx) OrderTx {
 	return OrderTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *OrderStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // OrderEvent is a committed change to an Order record, as Watch delivers it:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -104,6 +105,12 @@ func (s *ProductStore) GetByBarcode(ctx context.Context, barcode string) (Produc
 // DB.View.
 func (s *ProductStore) In(tx *store.Tx) ProductTx {
 	return ProductTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *ProductStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // ProductEvent is a committed change to a Product record, as Watch delivers

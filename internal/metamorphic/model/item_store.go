@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -107,6 +108,12 @@ func (s *ItemStore) ListByTeam(ctx context.Context, team string, opts ...store.S
 // DB.View.
 func (s *ItemStore) In(tx *store.Tx) ItemTx {
 	return ItemTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *ItemStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // ItemEvent is a committed change to an Item record, as Watch delivers it:

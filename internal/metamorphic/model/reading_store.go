@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -112,6 +113,12 @@ func (s *ReadingStore) ListByKind(ctx context.Context, kind string, opts ...stor
 // DB.View.
 func (s *ReadingStore) In(tx *store.Tx) ReadingTx {
 	return ReadingTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *ReadingStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // ReadingEvent is a committed change to a Reading record, as Watch delivers

@@ -493,3 +493,12 @@ func TestUpdateCancelledWhileRunning(t *testing.T) {
 	_, err = b.Get(t.Context(), []byte("k"), nil)
 	assert.ErrorIs(t, err, backend.ErrNotFound, "a cancelled transaction committed")
 }
+
+func TestPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db.bolt")
+	b, err := Open(path)
+	require.NoError(t, err)
+	defer b.Close()
+	var p backend.Pather = b
+	assert.Equal(t, path, p.Path())
+}

@@ -218,6 +218,14 @@ func (b *Backend) Stats(ctx context.Context) (backend.Stats, error) {
 	return st, nil
 }
 
+// Path returns the inner engine's path, if it has one.
+func (b *Backend) Path() string {
+	if p, ok := b.inner.(backend.Pather); ok {
+		return p.Path()
+	}
+	return ""
+}
+
 // Close waits for running calls, closes the inner engine and drops the
 // cached values.
 func (b *Backend) Close() error {

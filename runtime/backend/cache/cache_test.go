@@ -309,3 +309,17 @@ func TestGetHitDoesNotAllocate(t *testing.T) {
 		})
 	}
 }
+
+func TestPath(t *testing.T) {
+	mem := cache.New(memory.New())
+	assert.Empty(t, mem.Path(), "memory has no path")
+	require.NoError(t, mem.Close())
+
+	dir := filepath.Join(t.TempDir(), "db")
+	inner, err := pebble.Open(dir, pebble.NoSync())
+	require.NoError(t, err)
+	b := cache.New(inner)
+	defer b.Close()
+	var p backend.Pather = b
+	assert.Equal(t, dir, p.Path())
+}

@@ -177,6 +177,14 @@ func (b *Backend) Ratio() float64 {
 	return float64(raw) / float64(stored)
 }
 
+// Path returns the inner engine's path, if it has one.
+func (b *Backend) Path() string {
+	if p, ok := b.inner.(backend.Pather); ok {
+		return p.Path()
+	}
+	return ""
+}
+
 // Close closes the inner engine.
 func (b *Backend) Close() error { return b.inner.Close() }
 

@@ -329,3 +329,17 @@ func TestGetDoesNotAllocate(t *testing.T) {
 		})
 	}
 }
+
+func TestPath(t *testing.T) {
+	mem := compress.New(memory.New(), compress.Zstd)
+	assert.Empty(t, mem.Path(), "memory has no path")
+	require.NoError(t, mem.Close())
+
+	dir := filepath.Join(t.TempDir(), "db")
+	inner, err := pebble.Open(dir, pebble.NoSync())
+	require.NoError(t, err)
+	b := compress.New(inner, compress.Zstd)
+	defer b.Close()
+	var p backend.Pather = b
+	assert.Equal(t, dir, p.Path())
+}

@@ -222,6 +222,9 @@ func (b *Backend) Flush(ctx context.Context) error {
 	return nil
 }
 
+// Path returns the directory/file the engine stores into.
+func (b *Backend) Path() string { return b.dir }
+
 // Close implements backend.Backend. It waits for running calls, ends the
 // views and iterators still open (their later calls return
 // backend.ErrClosed) and closes the database.

@@ -401,3 +401,12 @@ func TestSharedView(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	b, err := Open(dir)
+	require.NoError(t, err)
+	defer b.Close()
+	var p backend.Pather = b
+	assert.Equal(t, dir, p.Path())
+}

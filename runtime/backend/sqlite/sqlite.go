@@ -428,6 +428,9 @@ func syncFile(name string) error {
 	return errors.Join(err, f.Close())
 }
 
+// Path returns the directory/file the engine stores into.
+func (b *Backend) Path() string { return b.file }
+
 // Close implements backend.Backend. It waits for running calls, ends the
 // views and iterators still open (their later calls return
 // backend.ErrClosed), and closes the database.

@@ -238,3 +238,12 @@ func TestAwkwardPath(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "v", string(got))
 }
+
+func TestPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kv.db")
+	b, err := Open(path)
+	require.NoError(t, err)
+	defer b.Close()
+	var p backend.Pather = b
+	assert.Equal(t, path, p.Path())
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -95,6 +96,12 @@ func (s *ThingStore) ScanPrefix(ctx context.Context, prefix string, opts ...stor
 // DB.View.
 func (s *ThingStore) In(tx *store.Tx) ThingTx {
 	return ThingTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *ThingStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // ThingEvent is a committed change to a Thing record, as Watch delivers it:

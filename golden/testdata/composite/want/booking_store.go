@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -150,6 +151,12 @@ func (s *BookingStore) ListByOwner(ctx context.Context, owner string, opts ...st
 // DB.View.
 func (s *BookingStore) In(tx *store.Tx) BookingTx {
 	return BookingTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *BookingStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // BookingEvent is a committed change to a Booking record, as Watch delivers

@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -110,6 +111,12 @@ func (s *MemberStore) ScanPrefix(ctx context.Context, org string, prefix string,
 // DB.View.
 func (s *MemberStore) In(tx *store.Tx) MemberTx {
 	return MemberTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *MemberStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // MemberEvent is a committed change to a Member record, as Watch delivers

@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -121,6 +122,12 @@ func (s *SeatStore) ListByHolder(ctx context.Context, holder string, opts ...sto
 // DB.View.
 func (s *SeatStore) In(tx *store.Tx) SeatTx {
 	return SeatTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *SeatStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // SeatEvent is a committed change to a Seat record, as Watch delivers it:

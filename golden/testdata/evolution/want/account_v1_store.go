@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -94,6 +95,12 @@ func (s *AccountV1Store) ScanPrefix(ctx context.Context, prefix string, opts ...
 // DB.View.
 func (s *AccountV1Store) In(tx *store.Tx) AccountV1Tx {
 	return AccountV1Tx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *AccountV1Store) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // AccountV1Event is a committed change to an AccountV1 record, as Watch

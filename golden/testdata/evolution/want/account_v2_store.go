@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -94,6 +95,12 @@ func (s *AccountV2Store) ScanPrefix(ctx context.Context, prefix string, opts ...
 // DB.View.
 func (s *AccountV2Store) In(tx *store.Tx) AccountV2Tx {
 	return AccountV2Tx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *AccountV2Store) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // AccountV2Event is a committed change to an AccountV2 record, as Watch

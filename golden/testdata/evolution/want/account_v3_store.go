@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -94,6 +95,12 @@ func (s *AccountV3Store) ScanPrefix(ctx context.Context, prefix string, opts ...
 // DB.View.
 func (s *AccountV3Store) In(tx *store.Tx) AccountV3Tx {
 	return AccountV3Tx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *AccountV3Store) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // AccountV3Event is a committed change to an AccountV3 record, as Watch

@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -88,6 +89,12 @@ func (s *CounterStore) ScanRange(ctx context.Context, from, to uint64, opts ...s
 // DB.View.
 func (s *CounterStore) In(tx *store.Tx) CounterTx {
 	return CounterTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *CounterStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // CounterEvent is a committed change to a Counter record, as Watch delivers

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -96,6 +97,12 @@ func (s *EventStore) ListByAt(ctx context.Context, at time.Time, opts ...store.S
 // DB.View.
 func (s *EventStore) In(tx *store.Tx) EventTx {
 	return EventTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *EventStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // EventEvent is a committed change to an Event record, as Watch delivers it:

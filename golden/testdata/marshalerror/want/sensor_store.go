@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -101,6 +102,12 @@ func (s *SensorStore) ListByRoom(ctx context.Context, room string, opts ...store
 // DB.View.
 func (s *SensorStore) In(tx *store.Tx) SensorTx {
 	return SensorTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *SensorStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // SensorEvent is a committed change to a Sensor record, as Watch delivers

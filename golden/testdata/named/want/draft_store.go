@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -93,6 +94,12 @@ func (s *draftStore) ScanPrefix(ctx context.Context, prefix string, opts ...stor
 // DB.View.
 func (s *draftStore) In(tx *store.Tx) draftTx {
 	return draftTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *draftStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // draftEvent is a committed change to a draft record, as Watch delivers it:

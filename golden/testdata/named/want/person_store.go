@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -93,6 +94,12 @@ func (s *PersonStore) ScanPrefix(ctx context.Context, prefix string, opts ...sto
 // DB.View.
 func (s *PersonStore) In(tx *store.Tx) PersonTx {
 	return PersonTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *PersonStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // PersonEvent is a committed change to a Person record, as Watch delivers

@@ -10,6 +10,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -26,6 +27,10 @@ var tokenSchema = store.Schema[[32]byte, Token]{
 		{Name: "phone", Unique: true, Sensitive: true, AppendKey: func(dst []byte, v *Token) []byte { return codec.AppendKeyString(dst, v.Phone) }},
 	},
 	SensitiveKey: true,
+	Redact: func(v *Token) {
+		v.Hash = [32]byte{}
+		v.Phone = ""
+	},
 }
 
 // TokenStore is the store of Token records, keyed by Hash. It is safe for
@@ -104,6 +109,12 @@ func (s *TokenStore) GetByPhone(ctx context.Context, phone string) (Token, error
 // DB.View.
 func (s *TokenStore) In(tx *store.Tx) TokenTx {
 	return TokenTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *TokenStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // TokenEvent is a committed change to a Token record, as Watch delivers it:

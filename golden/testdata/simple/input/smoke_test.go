@@ -104,6 +104,14 @@ func TestSmoke(t *testing.T) {
 	require.Contains(t, s, "Password: [redacted]")
 	require.Contains(t, fmt.Sprintf("%v", &ann), "[redacted]")
 
+	redacted := ann
+	userSchema.Redact(&redacted)
+	require.Empty(t, redacted.Password)
+	redacted.Password = ann.Password
+	require.Equal(t, ann, redacted, "Redact clears only the sensitive fields")
+
+	require.Regexp(t, `^\S+/\S+$`, users.Status().String(), "a condition/confidence pair")
+
 	err = db.Update(ctx, func(tx *store.Tx) error {
 		in := users.In(tx)
 		if err := in.Put(User{ID: "eve", Email: "eve@x", Team: "blue"}); err != nil {

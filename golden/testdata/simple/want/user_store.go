@@ -10,6 +10,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -24,6 +25,9 @@ var userSchema = store.Schema[string, User]{
 	Indexes: []store.Index[User]{
 		{Name: "email", Unique: true, AppendKey: func(dst []byte, v *User) []byte { return codec.AppendKeyString(dst, v.Email) }},
 		{Name: "team", AppendKey: func(dst []byte, v *User) []byte { return codec.AppendKeyString(dst, v.Team) }},
+	},
+	Redact: func(v *User) {
+		v.Password = ""
 	},
 }
 
@@ -108,6 +112,12 @@ func (s *UserStore) ListByTeam(ctx context.Context, team string, opts ...store.S
 // DB.View.
 func (s *UserStore) In(tx *store.Tx) UserTx {
 	return UserTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *UserStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // UserEvent is a committed change to a User record, as Watch delivers it:

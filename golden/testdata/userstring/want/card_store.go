@@ -9,6 +9,7 @@ import (
 	"iter"
 
 	"github.com/synapsed/storegen/runtime/codec"
+	"github.com/synapsed/storegen/runtime/serventis"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -20,6 +21,9 @@ var cardSchema = store.Schema[string, Card]{
 	KeyOf:     func(v *Card) string { return v.ID },
 	Encode:    encodeCard,
 	Decode:    decodeCard,
+	Redact: func(v *Card) {
+		v.Number = ""
+	},
 }
 
 // CardStore is the store of Card records, keyed by ID. It is safe for
@@ -92,6 +96,12 @@ func (s *CardStore) ScanPrefix(ctx context.Context, prefix string, opts ...store
 // DB.View.
 func (s *CardStore) In(tx *store.Tx) CardTx {
 	return CardTx{t: s.t.In(tx)}
+}
+
+// Status returns the store's operational status, as its monitor judged it on
+// the last window of operations.
+func (s *CardStore) Status() serventis.Status {
+	return s.t.Status()
 }
 
 // CardEvent is a committed change to a Card record, as Watch delivers it:
