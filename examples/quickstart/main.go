@@ -3,6 +3,10 @@
 // directory. It watches orders, stores customers and products, places
 // orders in one transaction, and shows unique indexes, lookups, range
 // scans, deletes and redaction. Run it with make demo.
+//
+// With STOREGEN_LISTEN set (":8080"), it then serves the DB's monitoring
+// (runtime/metrics: /metrics, /status, /events) at that address, to
+// requests bearing STOREGEN_TOKEN, until interrupted.
 package main
 
 import (
@@ -11,12 +15,17 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/synapsed/storegen/examples/quickstart/model"
 	"github.com/synapsed/storegen/runtime/backend/pebble"
+	"github.com/synapsed/storegen/runtime/metrics"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -26,6 +35,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
+	if addr := os.Getenv("STOREGEN_LISTEN"); addr != "" {
+		serve = func(db *store.DB) error { return serveMetrics(db, addr, os.Getenv("STOREGEN_TOKEN")) }
+	}
 	err = run(context.Background(), os.Stdout, dir)
 	if rmErr := os.RemoveAll(dir); err == nil {
 		err = rmErr
@@ -34,6 +46,42 @@ func main() {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
+}
+
+// serve, when set, is called with the DB once the tour is done, before it
+// is closed; main sets it when STOREGEN_LISTEN is.
+var serve func(*store.DB) error
+
+// serveMetrics serves metrics.Handler(db) at addr until the process is
+// interrupted.
+func serveMetrics(db *store.DB, addr, token string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           metrics.Handler(db, metrics.HandlerOptions{BearerToken: token}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	url := "http://" + net.JoinHostPort(host, port)
+	fmt.Printf("\nserving %s/metrics, %s/status and %s/events?store=order; Ctrl-C to stop\n", url, url, url)
+	if token == "" {
+		fmt.Println("STOREGEN_TOKEN is not set: every request will be refused")
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	return srv.Close() // /events streams never end by themselves: cut them
 }
 
 // day is when the example's records were created; fixed, so that the
@@ -236,6 +284,11 @@ func run(ctx context.Context, w io.Writer, dir string) error {
 	<-watcherDone
 	fmt.Fprintf(w, "stored: %d customers, %d products, %d orders; last seq %d\n", counts[0], counts[1], counts[2], db.LastSeq())
 	fmt.Fprintf(w, "order watch: %d published, %d delivered, %d dropped\n", sub.Published(), delivered, sub.Dropped())
+	if serve != nil {
+		if err := serve(db); err != nil {
+			return err
+		}
+	}
 	return db.Close()
 }
 
