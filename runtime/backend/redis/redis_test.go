@@ -20,8 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/synapsed/storegen/runtime/backend"
 	"github.com/synapsed/storegen/internal/redistest"
+	"github.com/synapsed/storegen/runtime/backend"
 	"github.com/synapsed/storegen/runtime/backend/conformance"
 )
 
