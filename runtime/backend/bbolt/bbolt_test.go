@@ -78,7 +78,7 @@ func TestEmptyAndMissing(t *testing.T) {
 		}
 		_, err := tx.Get([]byte("missing"), nil)
 		assert.ErrorIs(t, err, backend.ErrNotFound)
-		assert.Equal(t, []string{"empty", "full", "nil"}, keys(t, tx.Range(nil, nil, false)))
+		assert.Equal(t, []string{"empty", "full", "nil"}, conformance.Keys(t, tx.Range(nil, nil, false)))
 		return nil
 	}))
 }
@@ -102,12 +102,12 @@ func TestOptions(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "shared.bolt")
 		a, err := Open(path, Bucket("a"))
 		require.NoError(t, err)
-		put(t, a, "k", "in a")
+		conformance.Put(t, a, "k", "in a")
 		require.NoError(t, a.Close())
 
 		other, err := Open(path, Bucket("b"))
 		require.NoError(t, err)
-		assert.Empty(t, keys(t, openView(t, other).Range(nil, nil, false)), "bucket b sees bucket a")
+		assert.Empty(t, conformance.Keys(t, conformance.OpenView(t, other).Range(nil, nil, false)), "bucket b sees bucket a")
 		require.NoError(t, other.Close())
 
 		a, err = Open(path, Bucket("a"))
@@ -127,7 +127,7 @@ func TestOptions(t *testing.T) {
 		for i := range 2000 {
 			entries = append(entries, fmt.Sprintf("key/%04d", i), string(make([]byte, 1000)))
 		}
-		put(t, b, entries...) // grows the file past the mapping
+		conformance.Put(t, b, entries...) // grows the file past the mapping
 		st, err := b.Stats(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, int64(2000), st.Keys)
@@ -162,7 +162,7 @@ func TestNotADatabase(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "db")
 		b, err := Open(path)
 		require.NoError(t, err)
-		put(t, b, "k", "v")
+		conformance.Put(t, b, "k", "v")
 		require.NoError(t, b.Close())
 		data, err := os.ReadFile(path)
 		require.NoError(t, err)
@@ -183,7 +183,7 @@ func TestNotADatabase(t *testing.T) {
 
 func TestGetAllocatesNothingMore(t *testing.T) {
 	b := openTemp(t)
-	put(t, b, "k", "a value")
+	conformance.Put(t, b, "k", "a value")
 	ctx, key, buf := context.Background(), []byte("k"), make([]byte, 0, 16)
 	native := testing.AllocsPerRun(200, func() {
 		require.NoError(t, b.db.View(func(tx *bolt.Tx) error {
@@ -215,7 +215,7 @@ func TestWritesWhileIterating(t *testing.T) {
 				model[2*i] = true
 				entries = append(entries, key(2*i), "v")
 			}
-			put(t, b, entries...)
+			conformance.Put(t, b, entries...)
 			// step applies the writes made at key i, to the model and to tx:
 			// delete i; at every tenth key also insert the key just ahead
 			// and delete the one after it.
@@ -287,7 +287,7 @@ func TestWritesWhileIterating(t *testing.T) {
 					}
 				}
 				assert.Equal(t, want, got)
-				assert.Empty(t, keys(t, tx.Range(nil, nil, false)), "every key met was deleted")
+				assert.Empty(t, conformance.Keys(t, tx.Range(nil, nil, false)), "every key met was deleted")
 				return nil
 			}))
 		})
@@ -303,7 +303,7 @@ func TestCloseWhileIterating(t *testing.T) {
 	for i := range 1000 {
 		entries = append(entries, fmt.Sprintf("k/%04d", i), "v")
 	}
-	put(t, b, entries...)
+	conformance.Put(t, b, entries...)
 	var wg sync.WaitGroup
 	started := make(chan struct{}, 4)
 	for range 4 {
@@ -338,7 +338,7 @@ func TestCloseWhileIterating(t *testing.T) {
 
 func TestStatsFigures(t *testing.T) {
 	b := openTemp(t)
-	put(t, b, "a", "1", "b", "2")
+	conformance.Put(t, b, "a", "1", "b", "2")
 	st, err := b.Stats(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, "bbolt", st.Engine)
@@ -375,43 +375,11 @@ func TestUpdateWaitsForWriterWithContext(t *testing.T) {
 	require.NoError(t, <-done)
 }
 
-// put commits key-value pairs, given alternately, in one transaction.
-func put(t *testing.T, b backend.Backend, kv ...string) {
-	t.Helper()
-	require.NoError(t, b.Update(t.Context(), func(tx backend.Txn) error {
-		for i := 0; i < len(kv); i += 2 {
-			if err := tx.Set([]byte(kv[i]), []byte(kv[i+1])); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-}
-
-func openView(t *testing.T, b backend.Backend) backend.View {
-	t.Helper()
-	v, err := b.View(t.Context())
-	require.NoError(t, err)
-	t.Cleanup(func() { v.Close() })
-	return v
-}
-
-// keys drains it and returns its keys.
-func keys(t *testing.T, it backend.Iterator) []string {
-	t.Helper()
-	var out []string
-	for it.Next() {
-		out = append(out, string(it.Key()))
-	}
-	assert.NoError(t, it.Close())
-	return out
-}
-
 func TestNextAfterEnd(t *testing.T) {
 	b := openTemp(t)
-	put(t, b, "a", "1", "b", "2")
+	conformance.Put(t, b, "a", "1", "b", "2")
 	for _, reverse := range []bool{false, true} {
-		it := openView(t, b).Range(nil, nil, reverse)
+		it := conformance.OpenView(t, b).Range(nil, nil, reverse)
 		for it.Next() {
 		}
 		for range 3 {
@@ -432,7 +400,7 @@ func TestReverseOverEmptyLeaves(t *testing.T) {
 	for i := range 1000 {
 		entries = append(entries, fmt.Sprintf("k/%04d", i), "v")
 	}
-	put(t, b, entries...) // several leaves
+	conformance.Put(t, b, entries...) // several leaves
 	var want []string
 	for i := 999; i >= 0; i-- {
 		if i < 300 || i >= 700 {
@@ -443,16 +411,16 @@ func TestReverseOverEmptyLeaves(t *testing.T) {
 		for i := 300; i < 700; i++ {
 			require.NoError(t, tx.Delete(fmt.Appendf(nil, "k/%04d", i)))
 		}
-		assert.Equal(t, want, keys(t, tx.Range(nil, nil, true)), "reverse over the gap")
-		assert.Equal(t, want[300:], keys(t, tx.Range(nil, []byte("k/0500"), true)), "reverse from inside the gap")
+		assert.Equal(t, want, conformance.Keys(t, tx.Range(nil, nil, true)), "reverse over the gap")
+		assert.Equal(t, want[300:], conformance.Keys(t, tx.Range(nil, []byte("k/0500"), true)), "reverse from inside the gap")
 		return nil
 	}))
 	require.NoError(t, b.Update(t.Context(), func(tx backend.Txn) error {
 		for i := range 1000 {
 			require.NoError(t, tx.Delete(fmt.Appendf(nil, "k/%04d", i)))
 		}
-		assert.Empty(t, keys(t, tx.Range(nil, nil, true)), "reverse over an emptied bucket")
-		assert.Empty(t, keys(t, tx.Range(nil, []byte("k/0500"), true)))
+		assert.Empty(t, conformance.Keys(t, tx.Range(nil, nil, true)), "reverse over an emptied bucket")
+		assert.Empty(t, conformance.Keys(t, tx.Range(nil, []byte("k/0500"), true)))
 		return nil
 	}))
 }
@@ -465,8 +433,8 @@ func TestSharedView(t *testing.T) {
 	for i := range 100 {
 		entries = append(entries, fmt.Sprintf("k/%03d", i), fmt.Sprint(i))
 	}
-	put(t, b, entries...)
-	v := openView(t, b)
+	conformance.Put(t, b, entries...)
+	v := conformance.OpenView(t, b)
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
@@ -476,7 +444,7 @@ func TestSharedView(t *testing.T) {
 					assert.Equal(t, fmt.Sprint(i), string(got))
 				}
 			}
-			assert.Len(t, keys(t, v.Range(nil, nil, g%2 == 1)), 100)
+			assert.Len(t, conformance.Keys(t, v.Range(nil, nil, g%2 == 1)), 100)
 		})
 	}
 	wg.Wait()

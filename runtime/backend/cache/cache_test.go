@@ -97,19 +97,6 @@ func runConformance(t *testing.T, eng engine, wrap func(backend.Backend) backend
 	conformance.Run(t, func(t *testing.T) backend.Backend { return open(t, t.TempDir()) }, opts...)
 }
 
-// put commits key=value pairs in one Update.
-func put(t testing.TB, b backend.Backend, kv ...string) {
-	t.Helper()
-	require.NoError(t, b.Update(context.Background(), func(txn backend.Txn) error {
-		for i := 0; i < len(kv); i += 2 {
-			if err := txn.Set([]byte(kv[i]), []byte(kv[i+1])); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-}
-
 // get returns the value of key, or "<missing>".
 func get(t testing.TB, b backend.Backend, key string) string {
 	t.Helper()
@@ -162,7 +149,7 @@ func TestCountersScripted(t *testing.T) {
 			b := cache.New(memory.New(), cache.Policy(c.policy), cache.MaxEntries(2), cache.Shards(1),
 				cache.OnAccess(func(hit bool) { hooked = append(hooked, hit) }))
 			defer b.Close()
-			put(t, b, "a", "1", "b", "2", "c", "3")
+			conformance.Put(t, b, "a", "1", "b", "2", "c", "3")
 			var wantHooks []bool
 			for i, s := range steps {
 				before := b.CacheStats().Hits
@@ -172,7 +159,7 @@ func TestCountersScripted(t *testing.T) {
 					assert.Equal(t, c.hit(s), b.CacheStats().Hits > before, "step %d: get %s hit", i, s.key)
 					wantHooks = append(wantHooks, c.hit(s))
 				case "set":
-					put(t, b, s.key, s.want)
+					conformance.Put(t, b, s.key, s.want)
 				case "del":
 					require.NoError(t, b.Update(t.Context(), func(txn backend.Txn) error {
 						return txn.Delete([]byte(s.key))
@@ -206,7 +193,7 @@ func TestCacheMissing(t *testing.T) {
 	assert.Equal(t, "<missing>", get(t, b, "k"))
 	assert.Equal(t, "<missing>", get(t, b, "k"))
 	assert.Equal(t, uint64(1), b.CacheStats().Hits, "the second lookup of an absent key")
-	put(t, b, "k", "v")
+	conformance.Put(t, b, "k", "v")
 	assert.Equal(t, "v", get(t, b, "k"))
 	assert.Equal(t, uint64(1), b.CacheStats().Invalidations)
 }
@@ -223,7 +210,7 @@ func TestRollbackKeepsCache(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b := cache.New(memory.New(), cache.CacheMissing())
 			defer b.Close()
-			put(t, b, "a", "1")
+			conformance.Put(t, b, "a", "1")
 			require.Equal(t, "1", get(t, b, "a"))
 			require.Equal(t, "<missing>", get(t, b, "new"))
 			before := b.CacheStats()
@@ -248,7 +235,7 @@ func TestRollbackKeepsCache(t *testing.T) {
 			assert.Equal(t, "<missing>", get(t, b, "new"))
 			assert.Equal(t, before.Hits+2, b.CacheStats().Hits, "both reads should still hit")
 
-			put(t, b, "a", "2")
+			conformance.Put(t, b, "a", "2")
 			assert.Equal(t, "2", get(t, b, "a"), "after a committed write")
 		})
 	}
@@ -264,7 +251,7 @@ func TestMaxBytes(t *testing.T) {
 	for i := range 100 {
 		kv = append(kv, fmt.Sprintf("key/%03d", i), fmt.Sprintf("value %03d", i))
 	}
-	put(t, b, kv...)
+	conformance.Put(t, b, kv...)
 	for i := range 100 {
 		get(t, b, fmt.Sprintf("key/%03d", i))
 	}
@@ -275,7 +262,7 @@ func TestMaxBytes(t *testing.T) {
 	assert.Equal(t, uint64(100)-uint64(st.Entries), st.Evictions)
 
 	big := string(make([]byte, budget))
-	put(t, b, "big", big)
+	conformance.Put(t, b, "big", big)
 	for range 2 {
 		assert.Equal(t, big, get(t, b, "big"))
 	}
@@ -295,7 +282,7 @@ func TestGetHitDoesNotAllocate(t *testing.T) {
 			}))
 			defer b.Close()
 			long := "a key longer than the thirty-two bytes a string conversion could keep on the stack"
-			put(t, b, long, "value")
+			conformance.Put(t, b, long, "value")
 			key, buf, ctx := []byte(long), make([]byte, 0, 16), context.Background()
 			_, err := b.Get(ctx, key, nil)
 			require.NoError(t, err)

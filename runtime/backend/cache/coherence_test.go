@@ -14,6 +14,7 @@ import (
 
 	"github.com/synapsed/storegen/runtime/backend"
 	"github.com/synapsed/storegen/runtime/backend/cache"
+	"github.com/synapsed/storegen/runtime/backend/conformance"
 	"github.com/synapsed/storegen/runtime/backend/memory"
 )
 
@@ -61,7 +62,7 @@ func TestMissRacingCommit(t *testing.T) {
 			b := cache.New(inner, opts...)
 			defer b.Close()
 			if !missing {
-				put(t, b, "k", "old")
+				conformance.Put(t, b, "k", "old")
 			}
 			read, resume := make(chan struct{}), make(chan struct{})
 			pause := func() { close(read); <-resume }
@@ -70,7 +71,7 @@ func TestMissRacingCommit(t *testing.T) {
 			go func() { done <- get(t, b, "k") }()
 
 			<-read
-			put(t, b, "k", "new")
+			conformance.Put(t, b, "k", "new")
 			close(resume)
 			stale := <-done
 			if missing {
@@ -92,11 +93,11 @@ func TestMissDuringCommit(t *testing.T) {
 	inner := &hooked{Backend: memory.New()}
 	b := cache.New(inner, cache.Shards(1))
 	defer b.Close()
-	put(t, b, "k", "old")
+	conformance.Put(t, b, "k", "old")
 	require.Equal(t, "old", get(t, b, "k"))
 	var during string
 	inner.beforeCommit = func() { during = get(t, b, "k") }
-	put(t, b, "k", "new")
+	conformance.Put(t, b, "k", "new")
 	inner.beforeCommit = nil
 	assert.Equal(t, "old", during, "the write was visible before its commit")
 	assert.Equal(t, "new", get(t, b, "k"), "a read during the commit cached the old value")

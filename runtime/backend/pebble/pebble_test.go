@@ -95,7 +95,7 @@ func TestOptions(t *testing.T) {
 			}
 			assert.IsType(t, quietLogger{}, po.Logger)
 			assert.Equal(t, c.wantSync, b.commit.Sync)
-			put(t, b, "k", "v") // the options open a working database
+			conformance.Put(t, b, "k", "v") // the options open a working database
 		})
 	}
 }
@@ -110,7 +110,7 @@ func TestWALDisabled(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
 	b, err := Open(dir, Options(&pebbledb.Options{DisableWAL: true}))
 	require.NoError(t, err)
-	put(t, b, "k", "v")
+	conformance.Put(t, b, "k", "v")
 	require.NoError(t, b.Flush(t.Context()), "Flush must flush the memtable when there is no log to sync")
 	require.NoError(t, b.Close())
 	b, err = Open(dir)
@@ -164,7 +164,7 @@ func TestOpenCreates(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b, err := Open(dir)
 			require.NoError(t, err)
-			put(t, b, "k", "v")
+			conformance.Put(t, b, "k", "v")
 			require.NoError(t, b.Close())
 		})
 	}
@@ -174,7 +174,7 @@ func TestOpenCreates(t *testing.T) {
 // buffer with room allocates no more than Pebble's own Get.
 func TestGetAllocatesNothingMore(t *testing.T) {
 	b := openTemp(t)
-	put(t, b, "k", "a value")
+	conformance.Put(t, b, "k", "a value")
 	ctx, key, buf := context.Background(), []byte("k"), make([]byte, 0, 16)
 	native := testing.AllocsPerRun(200, func() {
 		v, closer, err := b.db.Get(key)
@@ -194,7 +194,7 @@ func TestGetAllocatesNothingMore(t *testing.T) {
 // reading the database to reading an indexed batch.
 func TestTxnReadsBeforeAndAfterWrites(t *testing.T) {
 	b := openTemp(t)
-	put(t, b, "a", "1")
+	conformance.Put(t, b, "a", "1")
 	require.NoError(t, b.Update(t.Context(), func(tx backend.Txn) error {
 		v, err := tx.Get([]byte("a"), nil)
 		require.NoError(t, err)
@@ -205,16 +205,16 @@ func TestTxnReadsBeforeAndAfterWrites(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "2", string(v))
 		require.NoError(t, tx.Set([]byte("c"), []byte("3")))
-		assert.Equal(t, []string{"a"}, keys(t, before), "an iterator sees writes made after it opened")
-		assert.Equal(t, []string{"a", "b", "c"}, keys(t, tx.Range(nil, nil, false)))
+		assert.Equal(t, []string{"a"}, conformance.Keys(t, before), "an iterator sees writes made after it opened")
+		assert.Equal(t, []string{"a", "b", "c"}, conformance.Keys(t, tx.Range(nil, nil, false)))
 		return nil
 	}))
-	assert.Equal(t, []string{"a", "b", "c"}, keys(t, openView(t, b).Range(nil, nil, false)))
+	assert.Equal(t, []string{"a", "b", "c"}, conformance.Keys(t, conformance.OpenView(t, b).Range(nil, nil, false)))
 }
 
 func TestTxnIteratorEndsWithUpdate(t *testing.T) {
 	b := openTemp(t)
-	put(t, b, "a", "1")
+	conformance.Put(t, b, "a", "1")
 	var leaked backend.Iterator
 	require.NoError(t, b.Update(t.Context(), func(tx backend.Txn) error {
 		leaked = tx.Range(nil, nil, false)
@@ -268,7 +268,7 @@ func TestCloseWhileIterating(t *testing.T) {
 		for j := range 100 {
 			entries = append(entries, fmt.Sprintf("k/%02d/%03d", i, j), "v")
 		}
-		put(t, b, entries...)
+		conformance.Put(t, b, entries...)
 	}
 	var wg sync.WaitGroup
 	started := make(chan struct{}, 4)
@@ -304,7 +304,7 @@ func TestCloseWhileIterating(t *testing.T) {
 
 func TestStatsFigures(t *testing.T) {
 	b := openTemp(t)
-	put(t, b, "a", "1", "b", "2")
+	conformance.Put(t, b, "a", "1", "b", "2")
 	require.NoError(t, b.db.Flush())
 	_, err := b.Get(t.Context(), []byte("a"), nil)
 	require.NoError(t, err)
@@ -329,43 +329,11 @@ func TestStatsCancelled(t *testing.T) {
 	assert.True(t, errors.Is(err, context.Canceled))
 }
 
-// put commits key-value pairs, given alternately, in one transaction.
-func put(t *testing.T, b backend.Backend, kv ...string) {
-	t.Helper()
-	require.NoError(t, b.Update(t.Context(), func(tx backend.Txn) error {
-		for i := 0; i < len(kv); i += 2 {
-			if err := tx.Set([]byte(kv[i]), []byte(kv[i+1])); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-}
-
-func openView(t *testing.T, b backend.Backend) backend.View {
-	t.Helper()
-	v, err := b.View(t.Context())
-	require.NoError(t, err)
-	t.Cleanup(func() { v.Close() })
-	return v
-}
-
-// keys drains it and returns its keys.
-func keys(t *testing.T, it backend.Iterator) []string {
-	t.Helper()
-	var out []string
-	for it.Next() {
-		out = append(out, string(it.Key()))
-	}
-	assert.NoError(t, it.Close())
-	return out
-}
-
 func TestNextAfterEnd(t *testing.T) {
 	b := openTemp(t)
-	put(t, b, "a", "1", "b", "2")
+	conformance.Put(t, b, "a", "1", "b", "2")
 	for _, reverse := range []bool{false, true} {
-		it := openView(t, b).Range(nil, nil, reverse)
+		it := conformance.OpenView(t, b).Range(nil, nil, reverse)
 		for it.Next() {
 		}
 		for range 3 {
@@ -385,8 +353,8 @@ func TestSharedView(t *testing.T) {
 	for i := range 100 {
 		entries = append(entries, fmt.Sprintf("k/%03d", i), fmt.Sprint(i))
 	}
-	put(t, b, entries...)
-	v := openView(t, b)
+	conformance.Put(t, b, entries...)
+	v := conformance.OpenView(t, b)
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
@@ -396,7 +364,7 @@ func TestSharedView(t *testing.T) {
 					assert.Equal(t, fmt.Sprint(i), string(got))
 				}
 			}
-			assert.Len(t, keys(t, v.Range(nil, nil, g%2 == 1)), 100)
+			assert.Len(t, conformance.Keys(t, v.Range(nil, nil, g%2 == 1)), 100)
 		})
 	}
 	wg.Wait()

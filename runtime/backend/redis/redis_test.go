@@ -92,18 +92,6 @@ func TestConformance(t *testing.T) {
 	)
 }
 
-func put(t *testing.T, b backend.Backend, kv ...string) {
-	t.Helper()
-	require.NoError(t, b.Update(t.Context(), func(txn backend.Txn) error {
-		for i := 0; i < len(kv); i += 2 {
-			if err := txn.Set([]byte(kv[i]), []byte(kv[i+1])); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-}
-
 func getString(t *testing.T, r backend.Reader, key string) string {
 	t.Helper()
 	v, err := r.Get([]byte(key), nil)
@@ -143,7 +131,7 @@ func TestConflict(t *testing.T) {
 			prefix := newPrefix()
 			a := openPrefix(t, prefix, MaxAttempts(c.maxAttempts))
 			other := openPrefix(t, prefix)
-			put(t, a, "n", "0")
+			conformance.Put(t, a, "n", "0")
 			calls := 0
 			err := a.Update(t.Context(), func(txn backend.Txn) error {
 				calls++
@@ -183,7 +171,7 @@ func TestConcurrentBackends(t *testing.T) {
 	)
 	prefix := newPrefix()
 	handles := []*Backend{openPrefix(t, prefix), openPrefix(t, prefix)}
-	put(t, handles[0], "n", "0")
+	conformance.Put(t, handles[0], "n", "0")
 	var calls, gaveUp atomic.Int64
 	var wg sync.WaitGroup
 	for _, h := range handles {
@@ -337,12 +325,12 @@ func TestSnapshotExpires(t *testing.T) {
 	prefix := newPrefix()
 	b := openPrefix(t, prefix, UndoRetention(retention))
 	other := openPrefix(t, prefix, UndoRetention(retention))
-	put(t, b, "a", "1", "n", "0")
+	conformance.Put(t, b, "a", "1", "n", "0")
 
 	v, err := b.View(ctx)
 	require.NoError(t, err)
 	defer v.Close()
-	put(t, b, "a", "2")
+	conformance.Put(t, b, "a", "2")
 	assert.Equal(t, "1", getString(t, v, "a"), "the view read before the retention ended")
 	require.Eventually(t, func() bool {
 		_, err := v.Get([]byte("a"), nil)
@@ -406,7 +394,7 @@ func TestDefaultPrefix(t *testing.T) {
 	b, err := Open(t.Context(), serverOptions())
 	require.NoError(t, err)
 	defer b.Close()
-	put(t, b, "k", "v")
+	conformance.Put(t, b, "k", "v")
 	n, err := rawClient(t).Exists(t.Context(), "storegen:meta", "storegen:data", "storegen:keys", "storegen:version").Result()
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), n)
@@ -424,7 +412,7 @@ func TestOnRoundTrip(t *testing.T) {
 		}
 	}))
 	before := trips.Load()
-	put(t, b, "k", "v")
+	conformance.Put(t, b, "k", "v")
 	_, err := b.Get(t.Context(), []byte("missing"), nil)
 	require.ErrorIs(t, err, backend.ErrNotFound)
 	_, err = b.Stats(t.Context())

@@ -64,7 +64,7 @@ func TestNoSync(t *testing.T) {
 	var mode int
 	require.NoError(t, b.write.QueryRowContext(t.Context(), `PRAGMA synchronous`).Scan(&mode))
 	assert.Equal(t, 1, mode, "synchronous should be NORMAL")
-	put(t, b, "a", "1", "b", "")
+	conformance.Put(t, b, "a", "1", "b", "")
 	require.NoError(t, b.Flush(t.Context()))
 	again := reopen(t, b)
 	defer again.Close()
@@ -75,18 +75,6 @@ func TestNoSync(t *testing.T) {
 	full := openTemp(t)
 	require.NoError(t, full.write.QueryRowContext(t.Context(), `PRAGMA synchronous`).Scan(&mode))
 	assert.Equal(t, 2, mode, "synchronous should be FULL by default")
-}
-
-func put(t *testing.T, b backend.Backend, kv ...string) {
-	t.Helper()
-	require.NoError(t, b.Update(t.Context(), func(txn backend.Txn) error {
-		for i := 0; i < len(kv); i += 2 {
-			if err := txn.Set([]byte(kv[i]), []byte(kv[i+1])); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
 }
 
 // TestForeignDatabase checks that an SQLite database of another application
@@ -115,12 +103,12 @@ func TestViewSnapshotTakenAtOpen(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b := openTemp(t)
 			if name == "not empty" {
-				put(t, b, "a", "1")
+				conformance.Put(t, b, "a", "1")
 			}
 			v, err := b.View(t.Context())
 			require.NoError(t, err)
 			defer v.Close()
-			put(t, b, "a", "changed", "b", "new")
+			conformance.Put(t, b, "a", "changed", "b", "new")
 			_, err = v.Get([]byte("b"), nil)
 			assert.ErrorIs(t, err, backend.ErrNotFound)
 			got, err := v.Get([]byte("a"), nil)
@@ -139,7 +127,7 @@ func TestViewSnapshotTakenAtOpen(t *testing.T) {
 func TestInterleavedIterators(t *testing.T) {
 	b := openTemp(t)
 	for i := range 50 {
-		put(t, b, fmt.Sprintf("k%02d", i), fmt.Sprintf("v%02d", i))
+		conformance.Put(t, b, fmt.Sprintf("k%02d", i), fmt.Sprintf("v%02d", i))
 	}
 	check := func(t *testing.T, r backend.Reader) {
 		its := []backend.Iterator{r.Range(nil, nil, false), r.Range(nil, nil, false), r.Range(nil, nil, true)}
@@ -178,7 +166,7 @@ func TestInterleavedIterators(t *testing.T) {
 // error, writes nothing, and leaves the engine usable.
 func TestUpdateCancelledInside(t *testing.T) {
 	b := openTemp(t)
-	put(t, b, "a", "1")
+	conformance.Put(t, b, "a", "1")
 	ctx, cancel := context.WithCancel(t.Context())
 	err := b.Update(ctx, func(txn backend.Txn) error {
 		if err := txn.Set([]byte("a"), []byte("2")); err != nil {
@@ -191,7 +179,7 @@ func TestUpdateCancelledInside(t *testing.T) {
 	got, err := b.Get(t.Context(), []byte("a"), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "1", string(got))
-	put(t, b, "c", "4")
+	conformance.Put(t, b, "c", "4")
 	_, err = b.Get(t.Context(), []byte("b"), nil)
 	assert.ErrorIs(t, err, backend.ErrNotFound)
 }
@@ -201,11 +189,11 @@ func TestUpdateCancelledInside(t *testing.T) {
 // and that what it made durable survives reopening.
 func TestFlushWithOpenView(t *testing.T) {
 	b := openTemp(t, NoSync(), BusyTimeout(30*time.Second))
-	put(t, b, "a", "1")
+	conformance.Put(t, b, "a", "1")
 	v, err := b.View(t.Context())
 	require.NoError(t, err)
 	defer v.Close()
-	put(t, b, "b", "2")
+	conformance.Put(t, b, "b", "2")
 
 	done := make(chan error, 1)
 	go func() { done <- b.Flush(t.Context()) }()
@@ -227,7 +215,7 @@ func TestAwkwardPath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a?b=1#c%20d.db")
 	b, err := Open(path)
 	require.NoError(t, err)
-	put(t, b, "k", "v")
+	conformance.Put(t, b, "k", "v")
 	require.NoError(t, b.Close())
 	_, err = os.Stat(path)
 	require.NoError(t, err, "the database is not at the path given")
