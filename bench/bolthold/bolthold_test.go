@@ -9,8 +9,8 @@ import (
 	"github.com/timshannon/bolthold"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/synapsed/storegen/bench/internal/cputime"
 	"github.com/synapsed/storegen/bench/record"
+	"github.com/synapsed/storegen/internal/cputime"
 	"github.com/synapsed/storegen/runtime/backend/bbolt"
 	"github.com/synapsed/storegen/runtime/store"
 )

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/synapsed/storegen/bench/internal/cputime"
+	"github.com/synapsed/storegen/internal/cputime"
 )
 
 // The codec benchmarks pair the generated codec (storegen) with

@@ -10,7 +10,7 @@ import (
 	pebbledb "github.com/cockroachdb/pebble/v2"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/synapsed/storegen/bench/internal/cputime"
+	"github.com/synapsed/storegen/internal/cputime"
 	"github.com/synapsed/storegen/runtime/backend"
 	"github.com/synapsed/storegen/runtime/backend/bbolt"
 	"github.com/synapsed/storegen/runtime/backend/memory"

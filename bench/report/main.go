@@ -11,7 +11,7 @@
 // machine's load reaches both, and the table shows the median of the
 // rounds' ratios with their range, a measure of how noisy the run was.
 // Targets are judged, as bench/ratios judges its pairs, on the processor
-// time per operation (cpu-ns/op, see bench/internal/cputime) where both
+// time per operation (cpu-ns/op, see internal/cputime) where both
 // halves report it, since waiting for a busy processor does not inflate it;
 // the wall-clock ratio is shown beside it. Run it from the module root:
 //

@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/synapsed/storegen/bench/internal/cputime"
 	"github.com/synapsed/storegen/bench/record"
+	"github.com/synapsed/storegen/internal/cputime"
 	"github.com/synapsed/storegen/runtime/backend"
 	"github.com/synapsed/storegen/runtime/backend/compress"
 	"github.com/synapsed/storegen/runtime/backend/memory"

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/synapsed/storegen/bench/internal/cputime"
+	"github.com/synapsed/storegen/internal/cputime"
 	"github.com/synapsed/storegen/runtime/store"
 )
 

@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/synapsed/storegen/internal/cputime"
 	"github.com/synapsed/storegen/runtime/backend"
 )
 
@@ -78,7 +79,7 @@ func BenchmarkGet(b *testing.B) {
 	b.Run("native", func(b *testing.B) {
 		buf := make([]byte, 0, benchValue)
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for i := 0; b.Loop(); i++ {
 			err := be.db.View(func(tx *bolt.Tx) error {
 				buf = append(buf[:0], tx.Bucket(be.bucket).Get(keys[i%benchKeys])...)
@@ -94,7 +95,7 @@ func BenchmarkGet(b *testing.B) {
 		ctx := context.Background()
 		buf := make([]byte, 0, benchValue)
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for i := 0; b.Loop(); i++ {
 			var err error
 			buf, err = iface.Get(ctx, keys[i%benchKeys], buf[:0])
@@ -118,7 +119,7 @@ func BenchmarkSet1000(b *testing.B) {
 	b.Run("native", func(b *testing.B) {
 		be := openBench(b)
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			err := be.db.Update(func(tx *bolt.Tx) error {
 				bucket := tx.Bucket(be.bucket)
@@ -139,7 +140,7 @@ func BenchmarkSet1000(b *testing.B) {
 		var iface backend.Backend = be
 		ctx := context.Background()
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			err := iface.Update(ctx, func(tx backend.Txn) error {
 				for _, k := range keys {
@@ -169,7 +170,7 @@ func BenchmarkRange1000(b *testing.B) {
 		defer tx.Rollback()
 		bucket := tx.Bucket(be.bucket)
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			c := bucket.Cursor()
 			n, size := 0, 0
@@ -189,7 +190,7 @@ func BenchmarkRange1000(b *testing.B) {
 		}
 		defer v.Close()
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			it := v.Range(lo, hi, false)
 			n, size := 0, 0

@@ -7,6 +7,7 @@ import (
 
 	pebbledb "github.com/cockroachdb/pebble/v2"
 
+	"github.com/synapsed/storegen/internal/cputime"
 	"github.com/synapsed/storegen/runtime/backend"
 )
 
@@ -76,7 +77,7 @@ func BenchmarkGet(b *testing.B) {
 	b.Run("native", func(b *testing.B) {
 		buf := make([]byte, 0, benchValue)
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for i := 0; b.Loop(); i++ {
 			v, closer, err := be.db.Get(keys[i%benchKeys])
 			if err != nil {
@@ -93,7 +94,7 @@ func BenchmarkGet(b *testing.B) {
 		ctx := context.Background()
 		buf := make([]byte, 0, benchValue)
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for i := 0; b.Loop(); i++ {
 			var err error
 			buf, err = iface.Get(ctx, keys[i%benchKeys], buf[:0])
@@ -122,7 +123,7 @@ func BenchmarkSet1000(b *testing.B) {
 		}
 		defer be.Close()
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			batch := be.db.NewBatch()
 			for _, k := range keys {
@@ -147,7 +148,7 @@ func BenchmarkSet1000(b *testing.B) {
 		var iface backend.Backend = be
 		ctx := context.Background()
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			err := iface.Update(ctx, func(tx backend.Txn) error {
 				for _, k := range keys {
@@ -173,7 +174,7 @@ func BenchmarkRange1000(b *testing.B) {
 		snap := be.db.NewSnapshot()
 		defer snap.Close()
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			it, err := snap.NewIter(&pebbledb.IterOptions{LowerBound: lo, UpperBound: hi})
 			if err != nil {
@@ -199,7 +200,7 @@ func BenchmarkRange1000(b *testing.B) {
 		}
 		defer v.Close()
 		b.ReportAllocs()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			it := v.Range(lo, hi, false)
 			n, size := 0, 0

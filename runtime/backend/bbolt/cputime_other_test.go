@@ -1,9 +1,0 @@
-//go:build !unix
-
-package bbolt
-
-import "testing"
-
-// cpuPerOp reports nothing where the processor time is not measured;
-// bench/ratios then compares ns/op.
-func cpuPerOp(*testing.B) func() { return func() {} }
