@@ -108,6 +108,13 @@ func (t *Table[K, V]) Name() string { return t.s.Name }
 // DB returns the DB the table stores into.
 func (t *Table[K, V]) DB() *DB { return t.db }
 
+// prefixRange returns the bounds [lo, hi) of the stored keys of the
+// records whose encoded key starts with prefix; all records for nil.
+func (t *Table[K, V]) prefixRange(prefix []byte) (lo, hi []byte) {
+	lo = append(append([]byte{}, t.valuePrefix...), prefix...)
+	return lo, backend.PrefixEnd(lo)
+}
+
 func (t *Table[K, V]) appendValueKey(dst []byte, k K) []byte {
 	return t.s.AppendKey(append(dst, t.valuePrefix...), k)
 }
@@ -330,7 +337,8 @@ func b2i(b bool) int {
 // Scan iterates every record in key order (see ScanOption).
 func (t *Table[K, V]) Scan(ctx context.Context, opts ...ScanOption) iter.Seq2[V, error] {
 	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) (int, error) {
-		return t.scan(ctx, r, t.valuePrefix, backend.PrefixEnd(t.valuePrefix), scanConfigOf(opts), yield)
+		lo, hi := t.prefixRange(nil)
+		return t.scan(ctx, r, lo, hi, scanConfigOf(opts), yield)
 	})
 }
 
@@ -346,8 +354,8 @@ func (t *Table[K, V]) ScanRange(ctx context.Context, from, to K, opts ...ScanOpt
 // prefix of a string key.
 func (t *Table[K, V]) ScanPrefix(ctx context.Context, prefix []byte, opts ...ScanOption) iter.Seq2[V, error] {
 	return t.viewSeq(ctx, func(r backend.Reader, yield func(V, error) bool) (int, error) {
-		start := append(append([]byte{}, t.valuePrefix...), prefix...)
-		return t.scan(ctx, r, start, backend.PrefixEnd(start), scanConfigOf(opts), yield)
+		lo, hi := t.prefixRange(prefix)
+		return t.scan(ctx, r, lo, hi, scanConfigOf(opts), yield)
 	})
 }
 

@@ -83,7 +83,8 @@ func (b TableTx[K, V]) DeleteAll(keys []K) (int, error) {
 // Scan iterates every record in key order.
 func (b TableTx[K, V]) Scan(opts ...ScanOption) iter.Seq2[V, error] {
 	return b.seq(func(r backend.Reader, yield func(V, error) bool) (int, error) {
-		return b.t.scan(b.tx.ctx, r, b.t.valuePrefix, backend.PrefixEnd(b.t.valuePrefix), scanConfigOf(opts), yield)
+		lo, hi := b.t.prefixRange(nil)
+		return b.t.scan(b.tx.ctx, r, lo, hi, scanConfigOf(opts), yield)
 	})
 }
 
@@ -97,8 +98,8 @@ func (b TableTx[K, V]) ScanRange(from, to K, opts ...ScanOption) iter.Seq2[V, er
 // ScanPrefix iterates the records whose encoded key starts with prefix.
 func (b TableTx[K, V]) ScanPrefix(prefix []byte, opts ...ScanOption) iter.Seq2[V, error] {
 	return b.seq(func(r backend.Reader, yield func(V, error) bool) (int, error) {
-		start := append(append([]byte{}, b.t.valuePrefix...), prefix...)
-		return b.t.scan(b.tx.ctx, r, start, backend.PrefixEnd(start), scanConfigOf(opts), yield)
+		lo, hi := b.t.prefixRange(prefix)
+		return b.t.scan(b.tx.ctx, r, lo, hi, scanConfigOf(opts), yield)
 	})
 }
 

@@ -129,8 +129,7 @@ func (t *Table[K, V]) replay(ctx context.Context, sub *Subscription[Event[K, V]]
 // watchFilter turns the key and kind options into a filter over events and
 // the stored-key range that holds the matching records.
 func (t *Table[K, V]) watchFilter(cfg *watchConfig) (func(*Event[K, V]) bool, []byte, []byte, error) {
-	lo := append([]byte(nil), t.valuePrefix...)
-	hi := backend.PrefixEnd(t.valuePrefix)
+	lo, hi := t.prefixRange(nil)
 	var match func(enc []byte) bool
 	switch {
 	case cfg.hasKey:
@@ -155,8 +154,7 @@ func (t *Table[K, V]) watchFilter(cfg *watchConfig) (func(*Event[K, V]) bool, []
 	case cfg.prefix != nil:
 		p := cfg.prefix
 		match = func(enc []byte) bool { return bytes.HasPrefix(enc, p) }
-		lo = append(lo, p...)
-		hi = backend.PrefixEnd(lo)
+		lo, hi = t.prefixRange(p)
 	}
 	kinds := cfg.kinds
 	if match == nil && kinds == 0 {
