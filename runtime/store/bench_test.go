@@ -28,7 +28,7 @@ func BenchmarkPutWatched(b *testing.B) {
 				defer db.Close()
 				accounts := store.NewTable(db, &accountSchema)
 				if watched {
-					sub := accounts.Watch(ctx, store.Buffer(1<<16))
+					sub := accounts.Watch(ctx)
 					defer sub.Close()
 					go func() {
 						for range sub.C() {

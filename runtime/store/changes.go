@@ -10,8 +10,9 @@ import "time"
 // changeLog holds one store's changes within one transaction.
 type changeLog interface {
 	table() any
-	// publish stamps change i and emits it on the store's channel.
-	publish(i int, seq, txID uint64, now time.Time)
+	// publish stamps changes [i, j) with Seqs from seq+1 on and emits
+	// them on the store's channel, in one batch. It returns the last Seq.
+	publish(i, j int, seq, txID uint64, now time.Time) uint64
 	reset()
 }
 
@@ -33,10 +34,14 @@ type tableLog[K, V any] struct {
 
 func (l *tableLog[K, V]) table() any { return l.t }
 
-func (l *tableLog[K, V]) publish(i int, seq, txID uint64, now time.Time) {
-	e := &l.events[i]
-	e.Seq, e.TxID, e.Time = seq, txID, now
-	l.t.events.Emit(*e)
+func (l *tableLog[K, V]) publish(i, j int, seq, txID uint64, now time.Time) uint64 {
+	es := l.events[i:j]
+	for k := range es {
+		seq++
+		es[k].Seq, es[k].TxID, es[k].Time = seq, txID, now
+	}
+	l.t.events.EmitAll(es)
+	return seq
 }
 
 func (l *tableLog[K, V]) reset() {

@@ -250,9 +250,16 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) (txID uint64, b
 // emits them. The caller holds commitMu.
 func (db *DB) publish(tx *Tx) {
 	now := db.clock()
-	for _, c := range tx.st.order {
-		db.seq++
-		c.log.publish(c.i, db.seq, tx.id, now)
+	order := tx.st.order
+	for i := 0; i < len(order); {
+		// A run of changes to one store goes out as one batch: its
+		// entries in order are consecutive in that store's log.
+		j := i + 1
+		for j < len(order) && order[j].log == order[i].log {
+			j++
+		}
+		db.seq = order[i].log.publish(order[i].i, order[j-1].i+1, db.seq, tx.id, now)
+		i = j
 	}
 }
 

@@ -211,13 +211,17 @@ func (c *Circuit) schedule(t task) bool {
 
 // admitValue queues the next value of lane l as ingress; mu is held and the
 // value is already in the conduit's pending buffer.
-func (c *Circuit) admitValue(l work) {
+func (c *Circuit) admitValue(l work) { c.admitValues(l, 1) }
+
+// admitValues queues the next n values of lane l as ingress, like n calls
+// of admitValue.
+func (c *Circuit) admitValues(l work, n int) {
 	// Comparing with a task, whose dynamic type differs, is false; two
 	// tasks are never compared, which would panic.
-	if n := len(c.ingress); n > 0 && c.ingress[n-1].w == l {
-		c.ingress[n-1].n++
+	if k := len(c.ingress); k > 0 && c.ingress[k-1].w == l {
+		c.ingress[k-1].n += n
 	} else {
-		c.ingress = append(c.ingress, job{l, 1})
+		c.ingress = append(c.ingress, job{l, n})
 		c.admitted++
 	}
 	c.signal()

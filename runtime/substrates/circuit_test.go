@@ -532,3 +532,40 @@ func TestEmitAllocatesNothing(t *testing.T) {
 	}
 	assert.Equal(t, (1+1+50)*1000, n, "the first burst, AllocsPerRun's warm-up and its 50 runs")
 }
+
+func TestEmitAllKeepsOrderWithEmit(t *testing.T) {
+	cx := substrates.NewCortex()
+	defer cx.Close()
+	cir := cx.Circuit("batch")
+	cd := substrates.NewConduit[int](cir, "n")
+	relay := substrates.NewConduit[int](cir, "relay")
+	var got, relayed []int
+	cd.Subscribe(func(_ substrates.Subject, r substrates.Registrar[int]) {
+		r.Register(substrates.PipeFunc[int](func(v int) {
+			got = append(got, v)
+			if v == 3 { // a batch emitted while dispatching runs before the next queued value
+				relay.Channel("r").EmitAll([]int{-1, -2})
+			}
+		}))
+	})
+	relay.Subscribe(func(_ substrates.Subject, r substrates.Registrar[int]) {
+		r.Register(substrates.PipeFunc[int](func(v int) { relayed = append(relayed, v); got = append(got, v) }))
+	})
+	ch := cd.Channel("n")
+	release := hold(t, cir)
+	ch.Emit(0)
+	batch := []int{1, 2, 3}
+	ch.EmitAll(batch)
+	batch[0] = 99 // EmitAll copied the values
+	ch.EmitAll(nil)
+	ch.Emit(4)
+	ch.EmitAll([]int{5, 6})
+	release()
+	cir.Await()
+	assert.Equal(t, []int{0, 1, 2, 3, -1, -2, 4, 5, 6}, got)
+	assert.Equal(t, []int{-1, -2}, relayed)
+
+	cir.Close()
+	ch.EmitAll([]int{7, 8, 9})
+	assert.Equal(t, uint64(3), cir.Dropped(), "a batch after Close is dropped and counted")
+}

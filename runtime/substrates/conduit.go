@@ -268,6 +268,39 @@ func (ch *Channel[E]) Emit(e E) {
 	ch.conduit.emit(ch, e)
 }
 
+// EmitAll queues the values of es for the channel's pipes, in order, as
+// Emit would one by one, and returns; it never waits for them. It takes
+// the circuit's lock once for all of them, so a batch costs about one
+// Emit plus a copy per value. es is copied; the caller may reuse it.
+func (ch *Channel[E]) EmitAll(es []E) {
+	if len(es) == 0 || ch.conduit.listeners.Load() == 0 {
+		return
+	}
+	cd := ch.conduit
+	c := cd.circuit
+	if c.onCircuit() {
+		for i := range es {
+			cd.out.q.push(entry[E]{es[i], ch.index})
+			c.transitValue(&cd.out)
+		}
+		return
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		c.dropped.Add(uint64(len(es)))
+		return
+	}
+	if cd.pending.head == nil {
+		c.dirty = append(c.dirty, cd)
+	}
+	for i := range es {
+		cd.pending.push(entry[E]{es[i], ch.index})
+	}
+	c.admitValues(&cd.in, len(es))
+	c.mu.Unlock()
+}
+
 // emit copies e into a lane and queues a job record for it: in transit on
 // the dispatch goroutine, without a lock; as ingress elsewhere.
 func (cd *Conduit[E]) emit(ch *Channel[E], e E) {
