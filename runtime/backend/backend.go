@@ -75,8 +75,9 @@ type Backend interface {
 	// Stats reports the engine's size and internal figures.
 	Stats(ctx context.Context) (Stats, error)
 
-	// Close releases the engine. It waits for running calls to finish;
-	// later calls return ErrClosed. Closing twice returns ErrClosed.
+	// Close releases the engine. It waits for running calls to finish
+	// (but not for iterators, see Iterator) and ends open views; later
+	// calls return ErrClosed. Closing twice returns ErrClosed.
 	Close() error
 }
 
@@ -108,6 +109,17 @@ type Txn interface {
 
 // Iterator walks a key range. It starts before the first entry: call Next
 // first. Close is idempotent and must be called.
+//
+// An iterator is for one goroutine at a time, and its calls must not run
+// concurrently with the Close of the View, Txn or Backend it came from:
+// engines keep no per-entry synchronisation against that (it would cost as
+// much as a step of bbolt's cursor). Ending its owner ends the iterator:
+// afterwards Next reports false, Key and Value return nil, and Err and
+// Close return why (ErrTxDone, ErrClosed). runtime/store keeps this rule
+// for its users: DB.Close waits for running scans.
+//
+// In a Txn, an iterator sees the transaction's writes made before Range
+// was called; whether it sees writes made while it is open is unspecified.
 type Iterator interface {
 	// Next advances to the next entry and reports whether there is one.
 	Next() bool

@@ -30,6 +30,10 @@ type DB struct {
 	clock  func() time.Time
 	txSeq  atomic.Uint64
 	closed atomic.Bool
+	// reads counts the views open for reads (View, scans, unique lookups,
+	// watch replays): Close waits for them before it closes the backend,
+	// whose iterators must not run while it closes.
+	reads backend.Gate
 
 	// commitMu serializes write transactions with each other and with the
 	// start of watches, so that Seq follows commit order and a watch starts
@@ -161,6 +165,9 @@ func (db *DB) Close() error {
 	for _, h := range subs {
 		h.end(ErrClosed)
 	}
+	// Scans stop at their next record (or when their loop body returns),
+	// watch replays at their next event.
+	db.reads.Close()
 	db.cortex.Close()
 	return mapBackendErr(db.b.Close())
 }
@@ -287,13 +294,12 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	m := db.ownMonitor()
 	r := db.begin(m, kindView)
-	v, err := db.b.View(ctx)
+	v, err := db.openView(ctx)
 	if err != nil {
-		err = mapBackendErr(err)
 		db.end(m, kindView, r, err)
 		return err
 	}
-	defer v.Close()
+	defer db.closeView(v)
 	tx := &Tx{db: db, ctx: ctx, r: v, st: db.txStates.Get().(*txState)}
 	defer tx.end()
 	err = mapBackendErr(fn(tx))
@@ -303,6 +309,24 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	db.endAs(m, kindView, r, o)
 	return err
+}
+
+// openView opens a backend view counted in db.reads; closeView ends it.
+func (db *DB) openView(ctx context.Context) (backend.View, error) {
+	if db.reads.Enter() != nil {
+		return nil, ErrClosed
+	}
+	v, err := db.b.View(ctx)
+	if err != nil {
+		db.reads.Exit()
+		return nil, mapBackendErr(err)
+	}
+	return v, nil
+}
+
+func (db *DB) closeView(v backend.View) {
+	v.Close()
+	db.reads.Exit()
 }
 
 // register records a store's keyspace. Opening the same store twice on one

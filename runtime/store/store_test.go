@@ -3,8 +3,12 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -319,4 +323,68 @@ func TestConflictErrorShowsTheValue(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrConflict)
 	assert.Contains(t, err.Error(), `email="ann@example.com"`)
 	assert.NotContains(t, err.Error(), `\x00`)
+}
+
+// TestCloseWhileScanning closes the DB while goroutines scan and look up
+// by index on every engine: Close waits for them, each scan ends cleanly —
+// complete, or cut short with ErrClosed — and nothing races (run with
+// -race) or panics.
+func TestCloseWhileScanning(t *testing.T) {
+	for _, eng := range engines {
+		t.Run(eng.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(eng.open(t))
+			require.NoError(t, err)
+			accounts := store.NewTable(db, &accountSchema)
+			recs := make([]account, 500)
+			for i := range recs {
+				recs[i] = account{ID: fmt.Sprintf("k%03d", i), Email: fmt.Sprintf("e%03d", i), Team: "t"}
+			}
+			require.NoError(t, accounts.PutAll(ctx, recs))
+
+			var wg sync.WaitGroup
+			var complete, cut atomic.Int64
+			started := make(chan struct{}, 4)
+			for g := range 4 {
+				wg.Go(func() {
+					started <- struct{}{}
+					for {
+						n := 0
+						var err error
+						for _, e := range accounts.Scan(ctx) {
+							if err = e; err != nil {
+								break
+							}
+							n++
+						}
+						if g%2 == 1 {
+							_, gerr := accounts.GetUnique(ctx, 0, codec.AppendKeyString(nil, "e001"))
+							if gerr != nil && err == nil {
+								err = gerr
+							}
+						}
+						switch {
+						case err == nil:
+							assert.Equal(t, len(recs), n, "a scan that ends without error saw every record")
+							complete.Add(1)
+						case errors.Is(err, store.ErrClosed):
+							cut.Add(1)
+							return
+						default:
+							t.Errorf("scan: %v", err)
+							return
+						}
+					}
+				})
+			}
+			for range 4 {
+				<-started
+			}
+			time.Sleep(5 * time.Millisecond)
+			require.NoError(t, db.Close())
+			wg.Wait()
+			assert.Positive(t, complete.Load(), "scans ran before Close")
+			assert.Equal(t, int64(4), cut.Load(), "every scanner saw ErrClosed and stopped")
+		})
+	}
 }

@@ -373,11 +373,11 @@ func (t *Table[K, V]) getUniqueView(ctx context.Context, ix int, ik []byte) (V, 
 	if t.db.closed.Load() {
 		return v, ErrClosed
 	}
-	view, err := t.db.b.View(ctx)
+	view, err := t.db.openView(ctx)
 	if err != nil {
 		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, err)
 	}
-	defer view.Close()
+	defer t.db.closeView(view)
 	return t.getUnique(view, ix, ik)
 }
 
@@ -408,13 +408,13 @@ func (t *Table[K, V]) viewScan(ctx context.Context, body func(backend.Reader, fu
 		yield(zero, err)
 		return 0, err
 	}
-	view, err := t.db.b.View(ctx)
+	view, err := t.db.openView(ctx)
 	if err != nil {
-		err := &OpError{Store: t.s.Name, Op: "Scan", Err: mapBackendErr(err)}
+		err := &OpError{Store: t.s.Name, Op: "Scan", Err: err}
 		yield(zero, err)
 		return 0, err
 	}
-	defer view.Close()
+	defer t.db.closeView(view)
 	return body(view, yield)
 }
 
@@ -695,6 +695,11 @@ func (t *Table[K, V]) iterate(ctx context.Context, it backend.Iterator, op strin
 	for it.Next() {
 		if cfg.limit > 0 && n >= cfg.limit {
 			return n, nil
+		}
+		if t.db.reads.Closed() { // Close is waiting for this scan
+			err := &OpError{Store: t.s.Name, Op: op, Err: ErrClosed}
+			yield(zero, err)
+			return n, err
 		}
 		if n%256 == 255 {
 			if err := ctx.Err(); err != nil {

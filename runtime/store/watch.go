@@ -43,9 +43,9 @@ func (t *Table[K, V]) Watch(ctx context.Context, opts ...WatchOption) *Subscript
 	var open func() error
 	if cfg.existing && (cfg.kinds == 0 || cfg.kinds&(1<<Created) != 0) {
 		open = func() error {
-			v, err := t.db.b.View(ctx)
+			v, err := t.db.openView(ctx)
 			if err != nil {
-				return mapBackendErr(err)
+				return err
 			}
 			view, sub.replay = v, true
 			return nil
@@ -103,7 +103,7 @@ func attach[K, V, E any](t *Table[K, V], ctx context.Context, sub *Subscription[
 // the live events held back meanwhile.
 func (t *Table[K, V]) replay(ctx context.Context, sub *Subscription[Event[K, V]], view backend.View, lo, hi []byte, seq uint64) {
 	defer sub.replaying.Done()
-	defer view.Close()
+	defer t.db.closeView(view)
 	it := view.Range(lo, hi, false)
 	defer it.Close()
 	for it.Next() {

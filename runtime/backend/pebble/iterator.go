@@ -3,32 +3,26 @@ package pebble
 import (
 	"bytes"
 	"fmt"
-	"runtime"
 	"sync"
-	"sync/atomic"
 
 	pebbledb "github.com/cockroachdb/pebble/v2"
 
 	"github.com/synapsed/storegen/runtime/backend"
 )
 
-// Iterator states. An iterator is idle between calls and busy inside Next;
-// it ends closed (by its user) or revoked (by its view, transaction or the
-// engine). Only an idle iterator can end, so a view or engine closing from
-// another goroutine waits for a running Next instead of pulling Pebble's
-// iterator from under it. The check is one compare-and-swap and one store on
-// the iterator's own word per Next: no lock, and nothing shared with other
-// iterators or calls.
+// Iterator states. An iterator is open (iterOpen) until it ends closed (by its user)
+// or revoked (by its view, transaction or the engine). The backend.Iterator
+// contract keeps an iterator's calls apart from the Close of what owns it,
+// so the state is a plain field: Next pays no synchronisation per entry.
 const (
-	idle int32 = iota
-	busy
+	iterOpen int32 = iota
 	closed
 	revoked
 )
 
 // iterator is a Pebble iterator behind the backend.Iterator contract.
 type iterator struct {
-	state   atomic.Int32
+	state   int32
 	it      *pebbledb.Iterator
 	reverse bool
 	started bool
@@ -36,9 +30,6 @@ type iterator struct {
 	key     []byte
 	value   []byte
 	err     error
-	// reason is why the iterator was revoked; written before the state
-	// becomes revoked and read only after observing it.
-	reason error
 
 	// owner and the list links are guarded by owner.mu.
 	owner      *iterators
@@ -79,17 +70,11 @@ func newIterator(owner *iterators, lo, hi []byte, reverse bool, open func(*pebbl
 
 // Next implements backend.Iterator.
 func (it *iterator) Next() bool {
-	if !it.state.CompareAndSwap(idle, busy) {
-		it.end()
+	if it.state != iterOpen || it.done {
 		return false
 	}
-	// Deferred so that a panic inside Pebble cannot leave the iterator
-	// busy, which would make closing its view wait forever.
-	defer it.state.Store(idle)
 	var ok bool
 	switch {
-	case it.done:
-		return false
 	case !it.started:
 		it.started = true
 		if it.reverse {
@@ -105,7 +90,7 @@ func (it *iterator) Next() bool {
 	if ok {
 		// Values are read eagerly: Pebble stores them inline in its blocks
 		// (value separation is off unless Options turn it on), so this is a
-		// slice header, and it keeps Value free of synchronisation.
+		// slice header.
 		var err error
 		it.key = it.it.Key()
 		if it.value, err = it.it.ValueAndErr(); err != nil {
@@ -121,48 +106,24 @@ func (it *iterator) Next() bool {
 	return ok
 }
 
-// end forgets the current entry of an iterator that can no longer move and
-// records why.
-func (it *iterator) end() {
-	it.key, it.value = nil, nil
-	if it.err == nil && it.state.Load() == revoked {
-		it.err = it.reason
-	}
-}
-
-// Key implements backend.Iterator. It returns nil once the iterator ended,
-// so a key is never read from memory Pebble has released.
-func (it *iterator) Key() []byte {
-	if it.state.Load() != idle {
-		return nil
-	}
-	return it.key
-}
+// Key implements backend.Iterator. It is nil once the iterator ended, so a
+// key is never read from memory Pebble has released.
+func (it *iterator) Key() []byte { return it.key }
 
 // Value implements backend.Iterator, like Key.
-func (it *iterator) Value() []byte {
-	if it.state.Load() != idle {
-		return nil
-	}
-	return it.value
-}
+func (it *iterator) Value() []byte { return it.value }
 
 // Err implements backend.Iterator.
-func (it *iterator) Err() error {
-	if it.err == nil && it.state.Load() == revoked {
-		it.err = it.reason
-	}
-	return it.err
-}
+func (it *iterator) Err() error { return it.err }
 
 // Close implements backend.Iterator. It reports the reason if the view,
 // transaction or engine ended the iterator first.
 func (it *iterator) Close() error {
-	if it.state.Load() == idle {
+	if it.state == iterOpen {
 		it.owner.close(it)
 	}
-	it.end()
-	return it.Err()
+	it.key, it.value = nil, nil
+	return it.err
 }
 
 // iterators is the set of open iterators of one view or transaction, so
@@ -193,17 +154,18 @@ func (s *iterators) add(it *iterator) error {
 func (s *iterators) close(it *iterator) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !it.state.CompareAndSwap(idle, closed) {
+	if it.state != iterOpen {
 		return
 	}
+	it.state = closed
 	s.unlink(it)
 	if err := it.it.Close(); err != nil && it.err == nil {
 		it.err = fmt.Errorf("pebble: close iterator: %w", err)
 	}
 }
 
-// revokeAll ends every open iterator with reason, waiting for any Next that
-// is running, and refuses new ones. It returns the first error Pebble
+// revokeAll ends every open iterator with reason and refuses new ones. By
+// the backend.Iterator contract no call of theirs is running. It returns the first error Pebble
 // reported while closing them.
 func (s *iterators) revokeAll(reason error) error {
 	s.mu.Lock()
@@ -212,10 +174,9 @@ func (s *iterators) revokeAll(reason error) error {
 	var first error
 	for s.head != nil {
 		it := s.head
-		it.reason = reason
-		for !it.state.CompareAndSwap(idle, revoked) {
-			// A Next is running; it holds no lock and finishes on its own.
-			runtime.Gosched()
+		it.state, it.key, it.value = revoked, nil, nil
+		if it.err == nil {
+			it.err = reason
 		}
 		s.unlink(it)
 		if err := it.it.Close(); err != nil && first == nil {

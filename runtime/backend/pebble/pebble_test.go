@@ -258,50 +258,6 @@ func TestUpdateCancelledWhileRunning(t *testing.T) {
 	assert.ErrorIs(t, err, backend.ErrNotFound, "a cancelled transaction committed")
 }
 
-// TestCloseWhileIterating closes the engine while goroutines scan views;
-// every scan must end cleanly, with ErrClosed if it was cut short, and
-// Close must not fail or panic. Run it with -race.
-func TestCloseWhileIterating(t *testing.T) {
-	b := openTemp(t)
-	for i := range 10 {
-		entries := make([]string, 0, 200)
-		for j := range 100 {
-			entries = append(entries, fmt.Sprintf("k/%02d/%03d", i, j), "v")
-		}
-		conformance.Put(t, b, entries...)
-	}
-	var wg sync.WaitGroup
-	started := make(chan struct{}, 4)
-	for range 4 {
-		wg.Go(func() {
-			v, err := b.View(context.Background())
-			if err != nil {
-				assert.ErrorIs(t, err, backend.ErrClosed)
-				started <- struct{}{}
-				return
-			}
-			defer v.Close()
-			started <- struct{}{}
-			for {
-				it := v.Range(nil, nil, false)
-				for it.Next() {
-					_ = it.Key()
-				}
-				if err := it.Close(); err != nil {
-					assert.ErrorIs(t, err, backend.ErrClosed)
-					return
-				}
-			}
-		})
-	}
-	for range 4 {
-		<-started
-	}
-	time.Sleep(10 * time.Millisecond)
-	require.NoError(t, b.Close())
-	wg.Wait()
-}
-
 func TestStatsFigures(t *testing.T) {
 	b := openTemp(t)
 	conformance.Put(t, b, "a", "1", "b", "2")
