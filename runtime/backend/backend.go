@@ -107,6 +107,16 @@ type Txn interface {
 	Delete(key []byte) error
 }
 
+// TxnLimiter is implemented by engines whose server bounds one write
+// transaction (etcd's --max-txn-ops and --max-request-bytes). Bulk writers
+// such as Restore split their work to fit; a Txn that goes beyond the
+// limits fails at commit.
+type TxnLimiter interface {
+	// TxnLimits returns the most keys one Update may write, and the most
+	// bytes of keys and values it should carry; 0 means no bound.
+	TxnLimits() (keys, bytes int)
+}
+
 // Iterator walks a key range. It starts before the first entry: call Next
 // first. Close is idempotent and must be called.
 //

@@ -105,7 +105,8 @@ func Backup(ctx context.Context, b Backend, w io.Writer) error {
 
 // Restore reads a stream written by Backup into b, which must hold no keys
 // (else ErrNotEmpty). It writes in transactions of at most
-// restoreChunkRecords records or restoreChunkBytes bytes and returns nil only
+// restoreChunkRecords records or restoreChunkBytes bytes, fewer if b is a
+// TxnLimiter that allows less, and returns nil only
 // after the trailer's count and checksum match what it read. A stream that
 // is not a backup, is truncated or fails its checksum gives an error wrapping
 // ErrCorrupt.
@@ -120,6 +121,7 @@ func Restore(ctx context.Context, b Backend, r io.Reader) error {
 		return err
 	}
 	rs := restorer{b: b, r: &checksumReader{r: bufio.NewReaderSize(r, 64<<10)}}
+	rs.maxRecords, rs.maxBytes = chunkLimits(b)
 	err := rs.run(ctx)
 	if err == nil {
 		return nil
@@ -156,6 +158,8 @@ func requireEmpty(ctx context.Context, b Backend) error {
 type restorer struct {
 	b Backend
 	r *checksumReader
+	// maxRecords and maxBytes bound one chunk (see chunkLimits).
+	maxRecords, maxBytes int
 
 	buf     []byte
 	pending []span
@@ -214,7 +218,7 @@ func (rs *restorer) run(ctx context.Context) error {
 		rs.prevKey = append(rs.prevKey[:0], key...)
 		rs.pending = append(rs.pending, span{k: k, v: v, end: len(rs.buf)})
 		rs.count++
-		if len(rs.pending) >= restoreChunkRecords || len(rs.buf) >= restoreChunkBytes {
+		if len(rs.pending) >= rs.maxRecords || len(rs.buf) >= rs.maxBytes {
 			if err := rs.commit(ctx); err != nil {
 				return err
 			}
@@ -284,14 +288,15 @@ func (rs *restorer) readErr(err error, what string) error {
 // at most restoreChunkRecords keys at a time.
 func deleteRange(ctx context.Context, b Backend, first, last []byte) error {
 	hi := append(append([]byte(nil), last...), 0) // the successor of last
-	keys := make([][]byte, 0, restoreChunkRecords)
+	chunk, _ := chunkLimits(b)
+	keys := make([][]byte, 0, chunk)
 	for {
 		err := b.Update(ctx, func(txn Txn) error {
 			keys = keys[:0]
 			// Collect, then delete: not every engine lets a transaction
 			// write under its own open iterator.
 			it := txn.Range(first, hi, false)
-			for len(keys) < restoreChunkRecords && it.Next() {
+			for len(keys) < chunk && it.Next() {
 				keys = append(keys, append([]byte(nil), it.Key()...))
 			}
 			if err := it.Close(); err != nil {
@@ -307,10 +312,27 @@ func deleteRange(ctx context.Context, b Backend, first, last []byte) error {
 		if err != nil {
 			return err
 		}
-		if len(keys) < restoreChunkRecords {
+		if len(keys) < chunk {
 			return nil
 		}
 	}
+}
+
+// chunkLimits returns how many records, and about how many bytes of keys
+// and values, Restore puts in one transaction on b. A chunk ends at the
+// first record that reaches the byte bound, so it may pass it by one record.
+func chunkLimits(b Backend) (records, bytes int) {
+	records, bytes = restoreChunkRecords, restoreChunkBytes
+	if l, ok := b.(TxnLimiter); ok {
+		keys, size := l.TxnLimits()
+		if keys > 0 {
+			records = min(records, keys)
+		}
+		if size > 0 {
+			bytes = min(bytes, size)
+		}
+	}
+	return records, bytes
 }
 
 // checksumWriter writes through w while summing, and keeps the first error

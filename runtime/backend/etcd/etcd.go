@@ -49,9 +49,10 @@
 // The server bounds one commit: --max-txn-ops (default 128) operations,
 // one per written key plus one for the marker, and --max-request-bytes
 // (default 1.5 MiB) bytes. Beyond them Update fails with ErrTxnTooLarge.
-// backend.Restore writes 1,000 keys per transaction and the storegen
-// conformance suite up to 25,000, so such uses need servers started with
-// larger limits. Reads are paged (up to 10,000 keys and about 4 MiB a
+// The Backend does not split transactions itself, but it reports the
+// limits (see ServerLimits and TxnLimits) and backend.Restore keeps to
+// them; the storegen conformance suite commits up to 25,000 keys at once,
+// so it needs servers started with larger limits. Reads are paged (up to 10,000 keys and about 4 MiB a
 // request), so ranges of any size stream. A reverse range asks the server
 // to sort each page, which costs it time in proportion to the rest of the
 // range: prefer bounded reverse ranges over large ones.
@@ -92,6 +93,8 @@ type Backend struct {
 	timeout     time.Duration
 	maxAttempts int
 	onRoundTrip func(time.Duration, error)
+	// txnKeys and txnBytes are what TxnLimits reports.
+	txnKeys, txnBytes int
 
 	gate backend.Gate
 	// turns is taken with weight 1 by first attempts and whole by reruns;
@@ -102,7 +105,16 @@ type Backend struct {
 // alone is the weight of turns, taken whole by a rerun.
 const alone = math.MaxInt32
 
-var _ backend.Backend = (*Backend)(nil)
+var (
+	_ backend.Backend    = (*Backend)(nil)
+	_ backend.TxnLimiter = (*Backend)(nil)
+)
+
+// TxnLimits implements backend.TxnLimiter from the ServerLimits option: one
+// commit takes an operation per written key plus one for the marker, and
+// half the request size is left for keys' prefixes, the comparisons and
+// the encoding.
+func (b *Backend) TxnLimits() (keys, bytes int) { return b.txnKeys, b.txnBytes }
 
 // Open connects to the cluster at endpoints (for example
 // "http://127.0.0.1:2379") and claims the prefix: it writes the marker if
@@ -125,6 +137,8 @@ func Open(ctx context.Context, endpoints []string, opts ...Option) (*Backend, er
 		maxAttempts: c.maxAttempts,
 		onRoundTrip: c.onRoundTrip,
 		turns:       semaphore.NewWeighted(alone),
+		txnKeys:     c.maxTxnOps - 1,
+		txnBytes:    c.maxReqBytes / 2,
 	}
 	if b.client == nil {
 		cfg := c.clientConfig(endpoints)

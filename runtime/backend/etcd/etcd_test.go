@@ -1,6 +1,7 @@
 package etcd_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/synapsed/storegen/runtime/backend/conformance"
 	"github.com/synapsed/storegen/runtime/backend/etcd"
 	"github.com/synapsed/storegen/runtime/backend/etcd/etcdtest"
+	"github.com/synapsed/storegen/runtime/backend/memory"
 )
 
 func TestMain(m *testing.M) {
@@ -226,4 +228,53 @@ func TestOnRoundTrip(t *testing.T) {
 	require.NoError(t, v.Close())
 	assert.Equal(t, int64(5), calls.Load(), "View and its Get")
 	assert.Equal(t, int64(1), failures.Load())
+}
+
+// TestRestoreWithinDefaultLimits restores a backup bigger than etcd's
+// default limits on one transaction, in both records (128 operations) and
+// bytes (1.5 MiB), into a cluster that keeps them: Restore splits its
+// chunks by TxnLimits and every record arrives.
+func TestRestoreWithinDefaultLimits(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdtest.DefaultLimits())
+	src := memory.New()
+	defer src.Close()
+	value := bytes.Repeat([]byte("v"), 2<<10)
+	const n = 1500 // 1,500 records of 2 KiB: 3 MiB in all
+	require.NoError(t, src.Update(t.Context(), func(txn backend.Txn) error {
+		for i := range n {
+			if err := txn.Set(fmt.Appendf(nil, "k%05d", i), value); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	var stream bytes.Buffer
+	require.NoError(t, backend.Backup(t.Context(), src, &stream))
+
+	b := open(t, cluster.Endpoints(), "restored/")
+	keys, size := b.TxnLimits()
+	assert.Equal(t, etcd.DefaultMaxTxnOps-1, keys, "one operation goes to the marker")
+	assert.Equal(t, etcd.DefaultMaxRequestBytes/2, size)
+	require.NoError(t, backend.Restore(t.Context(), b, &stream))
+
+	v := conformance.OpenView(t, b)
+	it := v.Range(nil, nil, false)
+	got := 0
+	for it.Next() {
+		require.Equal(t, fmt.Sprintf("k%05d", got), string(it.Key()))
+		require.Equal(t, value, it.Value())
+		got++
+	}
+	require.NoError(t, it.Close())
+	assert.Equal(t, n, got)
+
+	// Without the limits, one 1,000-record chunk is refused by the server.
+	big := open(t, cluster.Endpoints(), "unlimited/", etcd.ServerLimits(100_000, 64<<20))
+	stream.Reset()
+	require.NoError(t, backend.Backup(t.Context(), src, &stream))
+	err := backend.Restore(t.Context(), big, &stream)
+	require.ErrorIs(t, err, etcd.ErrTxnTooLarge)
+	st, err := big.Stats(t.Context())
+	require.NoError(t, err)
+	assert.Zero(t, st.Keys, "a failed Restore leaves the target empty")
 }

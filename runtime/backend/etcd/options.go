@@ -16,6 +16,10 @@ const (
 	// DefaultMaxAttempts is how often Update runs a transaction that keeps
 	// losing optimistic races before it gives up with backend.ErrConflict.
 	DefaultMaxAttempts = 10
+	// DefaultMaxTxnOps and DefaultMaxRequestBytes are etcd's own defaults
+	// for --max-txn-ops and --max-request-bytes.
+	DefaultMaxTxnOps       = 128
+	DefaultMaxRequestBytes = 1536 << 10
 	// defaultDialTimeout bounds connecting when the caller's clientv3.Config
 	// sets no DialTimeout.
 	defaultDialTimeout = 5 * time.Second
@@ -31,6 +35,8 @@ type config struct {
 	base        clientv3.Config
 	client      *clientv3.Client
 	onRoundTrip func(time.Duration, error)
+	maxTxnOps   int
+	maxReqBytes int
 }
 
 func defaults() config {
@@ -38,6 +44,8 @@ func defaults() config {
 		prefix:      DefaultPrefix,
 		timeout:     DefaultRequestTimeout,
 		maxAttempts: DefaultMaxAttempts,
+		maxTxnOps:   DefaultMaxTxnOps,
+		maxReqBytes: DefaultMaxRequestBytes,
 	}
 }
 
@@ -62,6 +70,15 @@ func RequestTimeout(d time.Duration) Option {
 // 50 ms.
 func MaxAttempts(n int) Option {
 	return func(c *config) { c.maxAttempts = max(n, 1) }
+}
+
+// ServerLimits tells the Backend the cluster's --max-txn-ops and
+// --max-request-bytes (etcd's defaults, 128 and 1.5 MiB, unless this option
+// says otherwise; values below 2 and 1 are raised to them). The server
+// enforces them; the Backend reports them through TxnLimits so that bulk
+// writers such as backend.Restore split their transactions to fit.
+func ServerLimits(maxTxnOps, maxRequestBytes int) Option {
+	return func(c *config) { c.maxTxnOps, c.maxReqBytes = max(maxTxnOps, 2), max(maxRequestBytes, 1) }
 }
 
 // Config makes Open build its client from a copy of cfg, for TLS,

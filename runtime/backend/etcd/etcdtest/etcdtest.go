@@ -49,7 +49,15 @@ const (
 type Option func(*settings)
 
 type settings struct {
-	election time.Duration
+	election      time.Duration
+	defaultLimits bool
+}
+
+// DefaultLimits starts the members with etcd's own limits on one
+// transaction (128 operations, 1.5 MiB) instead of MaxTxnOps and
+// MaxRequestBytes, for tests of code that must fit within them.
+func DefaultLimits() Option {
+	return func(s *settings) { s.defaultLimits = true }
 }
 
 // ElectionTimeout sets how long followers wait for their leader before
@@ -78,6 +86,7 @@ type Member struct {
 	cluster  string
 	token    string
 	election time.Duration
+	limits   bool // raised to MaxTxnOps and MaxRequestBytes
 
 	mu   sync.Mutex
 	etcd *embed.Etcd // nil while stopped
@@ -116,6 +125,7 @@ func StartCluster(t testing.TB, n int, opts ...Option) *Cluster {
 			peerURL:   url.URL{Scheme: "http", Host: ports[2*i+1]},
 			token:     token,
 			election:  s.election,
+			limits:    !s.defaultLimits,
 		}
 		peers[i] = m.name + "=" + m.peerURL.String()
 		c.members[i] = m
@@ -281,8 +291,10 @@ func (m *Member) config() *embed.Config {
 	cfg.InitialClusterToken = m.token
 	cfg.TickMs = uint(heartbeat / time.Millisecond)
 	cfg.ElectionMs = uint(m.election / time.Millisecond)
-	cfg.MaxTxnOps = MaxTxnOps
-	cfg.MaxRequestBytes = MaxRequestBytes
+	if m.limits {
+		cfg.MaxTxnOps = MaxTxnOps
+		cfg.MaxRequestBytes = MaxRequestBytes
+	}
 	cfg.UnsafeNoFsync = true
 	// etcd formats a slow request for its warning log even when nothing is
 	// logged, which for a transaction of thousands of keys takes longer
