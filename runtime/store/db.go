@@ -42,6 +42,10 @@ type DB struct {
 	commitMu commitLock
 	seq      uint64 // last published Seq; guarded by commitMu
 
+	// With WithFeed, events come from the backend's change feed (feed.go).
+	useFeed bool
+	feed    *feedState
+
 	cortex  *substrates.Cortex
 	circuit *substrates.Circuit
 	streams streams
@@ -80,6 +84,8 @@ type keyspace struct {
 	conduit any // *substrates.Conduit[Event[K, V]] of the store's types
 	// watchJSON watches the store without its types (DB.WatchJSON).
 	watchJSON func(ctx context.Context, opts []WatchOption) *Subscription[[]byte]
+	// feed publishes a change from the DB's change feed (WithFeed).
+	feed func(c *backend.Change, seq, txID uint64, now time.Time) error
 }
 
 // Option configures Open. See also WithMonitoring, WithAssessorConfig and
@@ -111,6 +117,13 @@ func Open(b backend.Backend, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(db)
 	}
+	var follow func()
+	if db.useFeed {
+		var err error
+		if follow, err = db.startFeed(); err != nil {
+			return nil, err
+		}
+	}
 	db.mclock = db.assessorCfg.Clock
 	if db.mclock != nil {
 		db.epoch = db.mclock()
@@ -121,6 +134,9 @@ func Open(b backend.Backend, opts ...Option) (*DB, error) {
 	db.circuit = db.cortex.Circuit("storegen." + db.name)
 	db.streams = newStreams(db.circuit)
 	db.startMonitoring()
+	if follow != nil {
+		follow()
+	}
 	return db, nil
 }
 
@@ -149,6 +165,7 @@ func (db *DB) Close() error {
 	if !db.closed.CompareAndSwap(false, true) {
 		return ErrClosed
 	}
+	db.stopFeed()
 	// Wait for a running commit to publish before shutting the circuit.
 	db.commitMu.Lock()
 	db.commitMu.Unlock()
@@ -241,7 +258,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) (txID uint64, b
 	case last == nil:
 	case err == nil:
 		events.emit(TxCommit, last.id, last.st.writes, nil)
-		if len(last.st.order) > 0 {
+		if len(last.st.order) > 0 && db.feed == nil {
 			db.publish(last)
 		}
 	case errors.Is(err, ErrConflict):
@@ -313,10 +330,25 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 
 // openView opens a backend view counted in db.reads; closeView ends it.
 func (db *DB) openView(ctx context.Context) (backend.View, error) {
+	return db.openViewWith(ctx, db.b.View)
+}
+
+// openEventView opens the view a watch replays its existing records from:
+// under commitMu, it ends where the watch's events begin. Following a feed,
+// that is the feed's last revision dispatched.
+func (db *DB) openEventView(ctx context.Context) (backend.View, error) {
+	if db.feed != nil {
+		rev := db.feed.rev
+		return db.openViewWith(ctx, func(ctx context.Context) (backend.View, error) { return db.feed.f.ViewAt(ctx, rev) })
+	}
+	return db.openView(ctx)
+}
+
+func (db *DB) openViewWith(ctx context.Context, open func(context.Context) (backend.View, error)) (backend.View, error) {
 	if db.reads.Enter() != nil {
 		return nil, ErrClosed
 	}
-	v, err := db.b.View(ctx)
+	v, err := open(ctx)
 	if err != nil {
 		db.reads.Exit()
 		return nil, mapBackendErr(err)

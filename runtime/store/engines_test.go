@@ -9,6 +9,7 @@ import (
 
 	"github.com/synapsed/storegen/runtime/backend"
 	"github.com/synapsed/storegen/runtime/backend/bbolt"
+	"github.com/synapsed/storegen/runtime/backend/etcd/etcdtest"
 	"github.com/synapsed/storegen/runtime/backend/memory"
 	"github.com/synapsed/storegen/runtime/backend/pebble"
 	"github.com/synapsed/storegen/runtime/store"
@@ -44,4 +45,4 @@ func openOn(t *testing.T, eng engine) (*store.DB, *store.Table[string, account])
 
 // TestMain fails the package if any goroutine outlives its subscription or
 // DB: every test closes what it opens.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, etcdtest.LeakOptions()...) }

@@ -73,6 +73,7 @@ func NewTable[K, V any](db *DB, s *Schema[K, V]) *Table[K, V] {
 	if t.ks.conduit == nil {
 		t.ks.conduit = substrates.NewConduit[Event[K, V]](db.circuit, s.Name)
 		t.ks.watchJSON = t.watchJSON
+		t.ks.feed = t.feedChange
 	}
 	c, ok := t.ks.conduit.(*substrates.Conduit[Event[K, V]])
 	if !ok {
@@ -88,7 +89,8 @@ func (t *Table[K, V]) Conduit() *substrates.Conduit[Event[K, V]] { return t.cond
 
 // watched reports whether anyone listens to the store's changes; only then
 // does a transaction keep them.
-func (t *Table[K, V]) watched() bool { return t.conduit.Subscribed() }
+// Following a feed, the feed publishes them instead.
+func (t *Table[K, V]) watched() bool { return t.db.feed == nil && t.conduit.Subscribed() }
 
 func validName(name string) error {
 	if name == "" {

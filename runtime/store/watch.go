@@ -43,7 +43,7 @@ func (t *Table[K, V]) Watch(ctx context.Context, opts ...WatchOption) *Subscript
 	var open func() error
 	if cfg.existing && (cfg.kinds == 0 || cfg.kinds&(1<<Created) != 0) {
 		open = func() error {
-			v, err := t.db.openView(ctx)
+			v, err := t.db.openEventView(ctx)
 			if err != nil {
 				return err
 			}

@@ -17,9 +17,10 @@ import (
 var (
 	// ErrCompacted is returned by the reads of a View whose revision the
 	// cluster has compacted away: the snapshot no longer exists. It wraps
-	// backend.ErrConflict, so callers that retry conflicts open a new view
-	// and retry. Update retries it itself, like a lost race.
-	ErrCompacted = fmt.Errorf("etcd: snapshot revision has been compacted: %w", backend.ErrConflict)
+	// backend.ErrCompacted and backend.ErrConflict, so callers that retry
+	// conflicts open a new view and retry. Update retries it itself, like
+	// a lost race.
+	ErrCompacted = fmt.Errorf("etcd: snapshot revision has been compacted (%w): %w", backend.ErrCompacted, backend.ErrConflict)
 
 	// ErrTxnTooLarge is returned by Update when the server refused the
 	// commit for exceeding its limits: more operations than its

@@ -278,3 +278,91 @@ func TestRestoreWithinDefaultLimits(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, st.Keys, "a failed Restore leaves the target empty")
 }
+
+// TestChanges checks the Feed: one ChangeSet per commit, in order, with
+// keys stripped of the prefix, previous values, and deletions; ViewAt
+// reads as of a revision; a compacted start gives ErrCompacted.
+func TestChanges(t *testing.T) {
+	cluster := etcdtest.Start(t)
+	b := open(t, cluster.Endpoints(), "feed/")
+	ctx := t.Context()
+	start, err := b.Revision(ctx)
+	require.NoError(t, err)
+	set := func(kv ...string) {
+		require.NoError(t, b.Update(ctx, func(txn backend.Txn) error {
+			for i := 0; i < len(kv); i += 2 {
+				if kv[i+1] == "" {
+					if err := txn.Delete([]byte(kv[i])); err != nil {
+						return err
+					}
+				} else if err := txn.Set([]byte(kv[i]), []byte(kv[i+1])); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+	set("k1", "a")
+	set("k2", "b", "k3", "c")
+	set("k1", "a2")
+	set("k2", "")
+
+	type seen struct {
+		key, value, prev string
+		deleted          bool
+	}
+	var sets [][]seen
+	var revs []int64
+	fctx, cancel := context.WithCancel(ctx)
+	for cs, err := range b.Changes(fctx, start) {
+		if err != nil {
+			require.ErrorIs(t, err, context.Canceled)
+			break
+		}
+		var s []seen
+		for _, c := range cs.Changes {
+			s = append(s, seen{string(c.Key), string(c.Value), string(c.Prev), c.Deleted})
+		}
+		sets, revs = append(sets, s), append(revs, cs.Rev)
+		if len(sets) == 4 {
+			cancel()
+		}
+	}
+	cancel()
+	assert.Equal(t, [][]seen{
+		{{"k1", "a", "", false}},
+		{{"k2", "b", "", false}, {"k3", "c", "", false}},
+		{{"k1", "a2", "a", false}},
+		{{"k2", "", "b", true}},
+	}, sets)
+	require.Len(t, revs, 4)
+	for i := 1; i < 4; i++ {
+		assert.Less(t, revs[i-1], revs[i])
+	}
+
+	v, err := b.ViewAt(ctx, revs[1])
+	require.NoError(t, err)
+	got, err := v.Get([]byte("k1"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "a", string(got), "as of the second commit")
+	require.NoError(t, v.Close())
+
+	now, err := b.Revision(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, revs[3], now)
+	_, err = cluster.Client(t).Compact(ctx, now)
+	require.NoError(t, err)
+	var last error
+	for _, err := range b.Changes(ctx, start) {
+		last = err
+		if err != nil {
+			break
+		}
+	}
+	require.ErrorIs(t, last, backend.ErrCompacted)
+	v, err = b.ViewAt(ctx, revs[1])
+	require.NoError(t, err)
+	_, err = v.Get([]byte("k1"), nil)
+	require.ErrorIs(t, err, backend.ErrCompacted)
+	require.NoError(t, v.Close())
+}
