@@ -378,6 +378,14 @@ func (e *encoder) elem(name string, t *model.Type, v val, depth int) []jen.Code 
 type decoder struct {
 	name string // the field, for errors
 	used map[string]int
+	// strs is set once the code refers to st, the value's codec.Strings.
+	strs *bool
+}
+
+// strings returns st, the codec.Strings the decoder's strings come from.
+func (d *decoder) strings() *jen.Statement {
+	*d.strs = true
+	return jen.Id("st")
 }
 
 func (d *decoder) fresh(base string) string {
@@ -396,8 +404,9 @@ func (r *renderer) decodeFunc(name string, typ jen.Code, fields []*model.Field, 
 		body = append(body, jen.Op("*").Id("v").Op("=").Add(typ).Values())
 	}
 	var cases []jen.Code
+	strs := false
 	for _, f := range fields {
-		d := &decoder{name: f.Name, used: make(map[string]int)}
+		d := &decoder{name: f.Name, used: make(map[string]int), strs: &strs}
 		cases = append(cases,
 			jen.Id(fmt.Sprintf("case 0x%08x:", f.ID)).Comment(f.Name),
 			jen.If(jen.Id("r").Dot("Type").Call().Op("!=").Add(hex16(f.TypeHash))).Block(
@@ -406,12 +415,21 @@ func (r *renderer) decodeFunc(name string, typ jen.Code, fields []*model.Field, 
 		)
 		cases = append(cases, d.field(f.Type, fieldOf(f.Name))...)
 	}
+	if version && strs {
+		body = append(body, jen.Id("st").Op(":=").Add(codecCall("NewStrings", jen.Id("b"))))
+	}
 	body = append(body,
 		jen.Id("r").Op(":=").Add(reader),
 		jen.For(jen.Id("r").Dot("Next").Call()).Block(jen.Switch(jen.Id("r").Dot("ID").Call()).Block(cases...)),
 		jen.Return(jen.Id("r").Dot("Err").Call()),
 	)
-	r.f.Func().Id(name).Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Add(typ)).Error().Block(body...)
+	params := []jen.Code{jen.Id("b").Index().Byte()}
+	if !version {
+		// Nested structs take the strings of the value they are part of.
+		params = append(params, jen.Id("st").Op("*").Qual(codecPkg, "Strings"))
+	}
+	params = append(params, jen.Id("v").Op("*").Add(typ))
+	r.f.Func().Id(name).Params(params...).Error().Block(body...)
 	r.f.Line()
 }
 
@@ -457,7 +475,7 @@ func (d *decoder) field(t *model.Type, v val) []jen.Code {
 			v.x().Op("=").Add(fromTime(t, jen.Id(x))),
 		}
 	case model.String:
-		return []jen.Code{v.x().Op("=").Add(typeCode(t).Call(p()))}
+		return []jen.Code{v.x().Op("=").Add(convTo(t, "string", d.strings().Dot("Of").Call(p())))}
 	case model.Bytes:
 		return []jen.Code{v.x().Op("=").Add(codecCall("Bytes", p()))}
 	case model.Fixed:
@@ -468,7 +486,7 @@ func (d *decoder) field(t *model.Type, v val) []jen.Code {
 	case model.Marshaler:
 		return []jen.Code{jen.If(jen.Err().Op(":=").Add(v.base()).Dot("UnmarshalBinary").Call(p()), jen.Err().Op("!=").Nil()).Block(d.fail(jen.Err()))}
 	case model.Struct:
-		return []jen.Code{jen.If(jen.Err().Op(":=").Id(t.Nested.Decode).Call(p(), v.ptr()), jen.Err().Op("!=").Nil()).Block(d.fail(jen.Err()))}
+		return []jen.Code{jen.If(jen.Err().Op(":=").Id(t.Nested.Decode).Call(p(), d.strings(), v.ptr()), jen.Err().Op("!=").Nil()).Block(d.fail(jen.Err()))}
 	}
 	e, n := d.fresh("e"), d.fresh("n")
 	stmts := []jen.Code{jen.List(jen.Id(e), jen.Id(n)).Op(":=").Add(codecCall("NewElems", p()))}
@@ -501,7 +519,7 @@ func (d *decoder) elems(t *model.Type, v val, e, n string) []jen.Code {
 	if t.Kind == model.Map {
 		k := d.fresh("k")
 		body := d.decl(e, t.Key, k)
-		if x := elemExpr(e, t.Elem); x != nil {
+		if x := d.elemExpr(e, t.Elem); x != nil {
 			body = append(body, v.x().Index(jen.Id(k)).Op("=").Add(x))
 		} else {
 			x := d.fresh("x")
@@ -523,7 +541,7 @@ func (d *decoder) elems(t *model.Type, v val, e, n string) []jen.Code {
 
 // decl declares the local name and reads an element of type t into it.
 func (d *decoder) decl(e string, t *model.Type, name string) []jen.Code {
-	if x := elemExpr(e, t); x != nil {
+	if x := d.elemExpr(e, t); x != nil {
 		return []jen.Code{jen.Id(name).Op(":=").Add(x)}
 	}
 	return append(d.declare(t, name), d.elem(e, t, d.declared(t, name))...)
@@ -548,7 +566,7 @@ func (d *decoder) declared(t *model.Type, name string) val {
 
 // elemExpr reads an element of a scalar, string, []byte or time type from
 // the codec.Elems e, or returns nil for other types.
-func elemExpr(e string, t *model.Type) *jen.Statement {
+func (d *decoder) elemExpr(e string, t *model.Type) *jen.Statement {
 	call := func(fn string, args ...jen.Code) *jen.Statement { return jen.Id(e).Dot(fn).Call(args...) }
 	switch t.Kind {
 	case model.Bool:
@@ -562,7 +580,7 @@ func elemExpr(e string, t *model.Type) *jen.Statement {
 	case model.Float64:
 		return convTo(t, "float64", call("Float64"))
 	case model.String:
-		return convTo(t, "string", call("String"))
+		return convTo(t, "string", d.strings().Dot("Of").Call(call("Raw")))
 	case model.Bytes:
 		return call("Bytes")
 	case model.Time:
@@ -574,7 +592,7 @@ func elemExpr(e string, t *model.Type) *jen.Statement {
 // elem reads an element of type t from the codec.Elems e into v. Errors
 // stay in e, which the caller checks once.
 func (d *decoder) elem(e string, t *model.Type, v val) []jen.Code {
-	if x := elemExpr(e, t); x != nil {
+	if x := d.elemExpr(e, t); x != nil {
 		return []jen.Code{v.x().Op("=").Add(x)}
 	}
 	fail := func(err jen.Code) *jen.Statement { return jen.Id(e).Dot("Fail").Call(err) }
@@ -590,7 +608,7 @@ func (d *decoder) elem(e string, t *model.Type, v val) []jen.Code {
 	case model.Marshaler:
 		return []jen.Code{fail(v.base().Dot("UnmarshalBinary").Call(raw()))}
 	case model.Struct:
-		return []jen.Code{fail(jen.Id(t.Nested.Decode).Call(raw(), v.ptr()))}
+		return []jen.Code{fail(jen.Id(t.Nested.Decode).Call(raw(), d.strings(), v.ptr()))}
 	case model.Pointer:
 		return []jen.Code{jen.If(jen.Id(e).Dot("Present").Call()).Block(
 			d.pointer(t, v, func(pv val) []jen.Code { return d.elem(e, t.Elem, pv) })...,

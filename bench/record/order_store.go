@@ -295,6 +295,7 @@ func encodeOrder(dst []byte, v *Order) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeOrder(b []byte, v *Order) error {
 	*v = Order{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -302,27 +303,27 @@ func decodeOrder(b []byte, v *Order) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0x43352167: // Email
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Email", codec.ErrType)
 			}
-			v.Email = string(r.Payload())
+			v.Email = st.Of(r.Payload())
 		case 0x005ef20f: // Status
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Status", codec.ErrType)
 			}
-			v.Status = string(r.Payload())
+			v.Status = st.Of(r.Payload())
 		case 0x09f3c039: // Customer
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Customer", codec.ErrType)
 			}
-			v.Customer = string(r.Payload())
+			v.Customer = st.Of(r.Payload())
 		case 0x1440c15d: // Note
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Note", codec.ErrType)
 			}
-			v.Note = string(r.Payload())
+			v.Note = st.Of(r.Payload())
 		case 0xad066d9d: // Total
 			if r.Type() != 0xebb7 {
 				return codec.InField("Total", codec.ErrType)
@@ -375,7 +376,7 @@ func decodeOrder(b []byte, v *Order) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Tags = make([]string, n)
 			for i := range v.Tags {
-				v.Tags[i] = e.String()
+				v.Tags[i] = st.Of(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Tags", err)
@@ -399,8 +400,8 @@ func decodeOrder(b []byte, v *Order) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Attrs = make(map[string]string, n)
 			for range n {
-				k := e.String()
-				v.Attrs[k] = e.String()
+				k := st.Of(e.Raw())
+				v.Attrs[k] = st.Of(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Attrs", err)
@@ -409,7 +410,7 @@ func decodeOrder(b []byte, v *Order) error {
 			if r.Type() != 0x2ce2 {
 				return codec.InField("Ship", codec.ErrType)
 			}
-			if err := decodeOrderAddress(r.Payload(), &v.Ship); err != nil {
+			if err := decodeOrderAddress(r.Payload(), st, &v.Ship); err != nil {
 				return codec.InField("Ship", err)
 			}
 		case 0xd554478b: // Coupon
@@ -417,7 +418,7 @@ func decodeOrder(b []byte, v *Order) error {
 				return codec.InField("Coupon", codec.ErrType)
 			}
 			v.Coupon = new(string)
-			*v.Coupon = string(r.Payload())
+			*v.Coupon = st.Of(r.Payload())
 		case 0x1b9120e3: // Receipt
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Receipt", codec.ErrType)
@@ -447,7 +448,7 @@ func encodeOrderAddress(dst []byte, v *Address) []byte {
 
 // decodeOrderAddress fills the zero value *v from the fields
 // encodeOrderAddress wrote.
-func decodeOrderAddress(b []byte, v *Address) error {
+func decodeOrderAddress(b []byte, st *codec.Strings, v *Address) error {
 	r := codec.Fields(b)
 	for r.Next() {
 		switch r.ID() {
@@ -455,22 +456,22 @@ func decodeOrderAddress(b []byte, v *Address) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Street", codec.ErrType)
 			}
-			v.Street = string(r.Payload())
+			v.Street = st.Of(r.Payload())
 		case 0x906b3662: // City
 			if r.Type() != 0xb5b5 {
 				return codec.InField("City", codec.ErrType)
 			}
-			v.City = string(r.Payload())
+			v.City = st.Of(r.Payload())
 		case 0x0e0d0b54: // Zip
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Zip", codec.ErrType)
 			}
-			v.Zip = string(r.Payload())
+			v.Zip = st.Of(r.Payload())
 		case 0x04f4fe71: // Country
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Country", codec.ErrType)
 			}
-			v.Country = string(r.Payload())
+			v.Country = st.Of(r.Payload())
 		}
 	}
 	return r.Err()

@@ -236,6 +236,7 @@ func encodeRecord(dst []byte, v *Record) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeRecord(b []byte, v *Record) error {
 	*v = Record{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -243,57 +244,57 @@ func decodeRecord(b []byte, v *Record) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Key", codec.ErrType)
 			}
-			v.Key = string(r.Payload())
+			v.Key = st.Of(r.Payload())
 		case 0xf6085d95: // Field0
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Field0", codec.ErrType)
 			}
-			v.Field0 = string(r.Payload())
+			v.Field0 = st.Of(r.Payload())
 		case 0xf5085c02: // Field1
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Field1", codec.ErrType)
 			}
-			v.Field1 = string(r.Payload())
+			v.Field1 = st.Of(r.Payload())
 		case 0xf4085a6f: // Field2
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Field2", codec.ErrType)
 			}
-			v.Field2 = string(r.Payload())
+			v.Field2 = st.Of(r.Payload())
 		case 0xf30858dc: // Field3
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Field3", codec.ErrType)
 			}
-			v.Field3 = string(r.Payload())
+			v.Field3 = st.Of(r.Payload())
 		case 0xf2085749: // Field4
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Field4", codec.ErrType)
 			}
-			v.Field4 = string(r.Payload())
+			v.Field4 = st.Of(r.Payload())
 		case 0xf10855b6: // Field5
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Field5", codec.ErrType)
 			}
-			v.Field5 = string(r.Payload())
+			v.Field5 = st.Of(r.Payload())
 		case 0xf0085423: // Field6
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Field6", codec.ErrType)
 			}
-			v.Field6 = string(r.Payload())
+			v.Field6 = st.Of(r.Payload())
 		case 0xef085290: // Field7
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Field7", codec.ErrType)
 			}
-			v.Field7 = string(r.Payload())
+			v.Field7 = st.Of(r.Payload())
 		case 0xfe086a2d: // Field8
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Field8", codec.ErrType)
 			}
-			v.Field8 = string(r.Payload())
+			v.Field8 = st.Of(r.Payload())
 		case 0xfd08689a: // Field9
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Field9", codec.ErrType)
 			}
-			v.Field9 = string(r.Payload())
+			v.Field9 = st.Of(r.Payload())
 		}
 	}
 	return r.Err()

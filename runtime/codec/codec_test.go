@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -229,4 +230,36 @@ func FuzzReader(f *testing.F) {
 			_ = e.Err()
 		}
 	})
+}
+
+func TestStringsShareOneCopy(t *testing.T) {
+	value := []byte("hello, world")
+	s := codec.NewStrings(value)
+	a, b := s.Of(value[0:5]), s.Of(value[7:12])
+	if a != "hello" || b != "world" {
+		t.Fatalf("got %q, %q", a, b)
+	}
+	if unsafe.Pointer(unsafe.StringData(b)) != unsafe.Add(unsafe.Pointer(unsafe.StringData(a)), 7) {
+		t.Error("the strings of one value should be slices of one copy")
+	}
+	value[0] = 'J' // the copy is the strings' own
+	if a != "hello" {
+		t.Errorf("a string changed with its source: %q", a)
+	}
+	if got := s.Of(nil); got != "" {
+		t.Errorf("empty payload: %q", got)
+	}
+	other := []byte("elsewhere")
+	if got := s.Of(other); got != "elsewhere" {
+		t.Errorf("a slice of another buffer: %q", got)
+	}
+	if got := s.Of(append(value[:3:3], 'x')); got != "Jelx" {
+		t.Errorf("a slice that grew past the value: %q", got)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		s := codec.NewStrings(value)
+		_, _ = s.Of(value[0:5]), s.Of(value[7:12])
+	}); n != 1 {
+		t.Errorf("%v allocations for two strings, want 1", n)
+	}
 }

@@ -270,6 +270,7 @@ func encodeCustomer(dst []byte, v *Customer) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeCustomer(b []byte, v *Customer) error {
 	*v = Customer{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -277,22 +278,22 @@ func decodeCustomer(b []byte, v *Customer) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0x43352167: // Email
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Email", codec.ErrType)
 			}
-			v.Email = string(r.Payload())
+			v.Email = st.Of(r.Payload())
 		case 0x0fe07306: // Name
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Name", codec.ErrType)
 			}
-			v.Name = string(r.Payload())
+			v.Name = st.Of(r.Payload())
 		case 0xdef86a29: // Tier
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Tier", codec.ErrType)
 			}
-			v.Tier = Tier(r.Payload())
+			v.Tier = Tier(st.Of(r.Payload()))
 		case 0x23c66348: // PasswordHash
 			if r.Type() != 0xb5b5 {
 				return codec.InField("PasswordHash", codec.ErrType)
@@ -314,7 +315,7 @@ func decodeCustomer(b []byte, v *Customer) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Tags = make([]string, n)
 			for i := range v.Tags {
-				v.Tags[i] = e.String()
+				v.Tags[i] = st.Of(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Tags", err)
@@ -323,7 +324,7 @@ func decodeCustomer(b []byte, v *Customer) error {
 			if r.Type() != 0x2ce2 {
 				return codec.InField("Address", codec.ErrType)
 			}
-			if err := decodeCustomerAddress(r.Payload(), &v.Address); err != nil {
+			if err := decodeCustomerAddress(r.Payload(), st, &v.Address); err != nil {
 				return codec.InField("Address", err)
 			}
 		}
@@ -351,7 +352,7 @@ func encodeCustomerAddress(dst []byte, v *Address) []byte {
 
 // decodeCustomerAddress fills the zero value *v from the fields
 // encodeCustomerAddress wrote.
-func decodeCustomerAddress(b []byte, v *Address) error {
+func decodeCustomerAddress(b []byte, st *codec.Strings, v *Address) error {
 	r := codec.Fields(b)
 	for r.Next() {
 		switch r.ID() {
@@ -359,22 +360,22 @@ func decodeCustomerAddress(b []byte, v *Address) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Street", codec.ErrType)
 			}
-			v.Street = string(r.Payload())
+			v.Street = st.Of(r.Payload())
 		case 0x906b3662: // City
 			if r.Type() != 0xb5b5 {
 				return codec.InField("City", codec.ErrType)
 			}
-			v.City = string(r.Payload())
+			v.City = st.Of(r.Payload())
 		case 0xe7a57d06: // Postcode
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Postcode", codec.ErrType)
 			}
-			v.Postcode = string(r.Payload())
+			v.Postcode = st.Of(r.Payload())
 		case 0x04f4fe71: // Country
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Country", codec.ErrType)
 			}
-			v.Country = string(r.Payload())
+			v.Country = st.Of(r.Payload())
 		}
 	}
 	return r.Err()

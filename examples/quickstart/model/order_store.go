@@ -275,6 +275,7 @@ func encodeOrder(dst []byte, v *Order) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeOrder(b []byte, v *Order) error {
 	*v = Order{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -282,7 +283,7 @@ func decodeOrder(b []byte, v *Order) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("CustomerID", codec.ErrType)
 			}
-			v.CustomerID = string(r.Payload())
+			v.CustomerID = st.Of(r.Payload())
 		case 0x0820333a: // OrderID
 			if r.Type() != 0xfd39 {
 				return codec.InField("OrderID", codec.ErrType)
@@ -296,7 +297,7 @@ func decodeOrder(b []byte, v *Order) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Status", codec.ErrType)
 			}
-			v.Status = OrderStatus(r.Payload())
+			v.Status = OrderStatus(st.Of(r.Payload()))
 		case 0x1cd55f6d: // PlacedAt
 			if r.Type() != 0xc6d8 {
 				return codec.InField("PlacedAt", codec.ErrType)
@@ -313,7 +314,7 @@ func decodeOrder(b []byte, v *Order) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Items = make([]LineItem, n)
 			for i := range v.Items {
-				e.Fail(decodeOrderLineItem(e.Raw(), &v.Items[i]))
+				e.Fail(decodeOrderLineItem(e.Raw(), st, &v.Items[i]))
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Items", err)
@@ -348,7 +349,7 @@ func encodeOrderLineItem(dst []byte, v *LineItem) []byte {
 
 // decodeOrderLineItem fills the zero value *v from the fields
 // encodeOrderLineItem wrote.
-func decodeOrderLineItem(b []byte, v *LineItem) error {
+func decodeOrderLineItem(b []byte, st *codec.Strings, v *LineItem) error {
 	r := codec.Fields(b)
 	for r.Next() {
 		switch r.ID() {
@@ -356,7 +357,7 @@ func decodeOrderLineItem(b []byte, v *LineItem) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("SKU", codec.ErrType)
 			}
-			v.SKU = string(r.Payload())
+			v.SKU = st.Of(r.Payload())
 		case 0x2bf732f8: // Quantity
 			if r.Type() != 0xebb7 {
 				return codec.InField("Quantity", codec.ErrType)

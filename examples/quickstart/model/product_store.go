@@ -249,6 +249,7 @@ func encodeProduct(dst []byte, v *Product) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeProduct(b []byte, v *Product) error {
 	*v = Product{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -256,17 +257,17 @@ func decodeProduct(b []byte, v *Product) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("SKU", codec.ErrType)
 			}
-			v.SKU = string(r.Payload())
+			v.SKU = st.Of(r.Payload())
 		case 0x97e085f7: // Barcode
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Barcode", codec.ErrType)
 			}
-			v.Barcode = string(r.Payload())
+			v.Barcode = st.Of(r.Payload())
 		case 0x0fe07306: // Name
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Name", codec.ErrType)
 			}
-			v.Name = string(r.Payload())
+			v.Name = st.Of(r.Payload())
 		case 0x2bc3bda1: // PriceCents
 			if r.Type() != 0xebb7 {
 				return codec.InField("PriceCents", codec.ErrType)
@@ -283,8 +284,8 @@ func decodeProduct(b []byte, v *Product) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Attributes = make(map[string]string, n)
 			for range n {
-				k := e.String()
-				v.Attributes[k] = e.String()
+				k := st.Of(e.Raw())
+				v.Attributes[k] = st.Of(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Attributes", err)
@@ -294,7 +295,7 @@ func decodeProduct(b []byte, v *Product) error {
 				return codec.InField("Subtitle", codec.ErrType)
 			}
 			v.Subtitle = new(string)
-			*v.Subtitle = string(r.Payload())
+			*v.Subtitle = st.Of(r.Payload())
 		case 0x70f4e39e: // LeadTime
 			if r.Type() != 0xebb7 {
 				return codec.InField("LeadTime", codec.ErrType)

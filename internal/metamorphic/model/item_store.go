@@ -256,6 +256,7 @@ func encodeItem(dst []byte, v *Item) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeItem(b []byte, v *Item) error {
 	*v = Item{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -263,17 +264,17 @@ func decodeItem(b []byte, v *Item) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0x43352167: // Email
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Email", codec.ErrType)
 			}
-			v.Email = string(r.Payload())
+			v.Email = st.Of(r.Payload())
 		case 0x2329c92c: // Team
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Team", codec.ErrType)
 			}
-			v.Team = string(r.Payload())
+			v.Team = st.Of(r.Payload())
 		case 0x77eb0235: // Score
 			if r.Type() != 0xebb7 {
 				return codec.InField("Score", codec.ErrType)
@@ -287,7 +288,7 @@ func decodeItem(b []byte, v *Item) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Note", codec.ErrType)
 			}
-			v.Note = string(r.Payload())
+			v.Note = st.Of(r.Payload())
 		case 0x76bda0c0: // Tags
 			if r.Type() != 0x2a5d {
 				return codec.InField("Tags", codec.ErrType)
@@ -295,7 +296,7 @@ func decodeItem(b []byte, v *Item) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Tags = make([]string, n)
 			for i := range v.Tags {
-				v.Tags[i] = e.String()
+				v.Tags[i] = st.Of(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Tags", err)

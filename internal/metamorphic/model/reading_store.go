@@ -250,6 +250,7 @@ func encodeReading(dst []byte, v *Reading) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeReading(b []byte, v *Reading) error {
 	*v = Reading{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -257,7 +258,7 @@ func decodeReading(b []byte, v *Reading) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Sensor", codec.ErrType)
 			}
-			v.Sensor = string(r.Payload())
+			v.Sensor = st.Of(r.Payload())
 		case 0x56d563a8: // At
 			if r.Type() != 0xebb7 {
 				return codec.InField("At", codec.ErrType)
@@ -271,7 +272,7 @@ func decodeReading(b []byte, v *Reading) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Kind", codec.ErrType)
 			}
-			v.Kind = string(r.Payload())
+			v.Kind = st.Of(r.Payload())
 		case 0xd147f96a: // Value
 			if r.Type() != 0x5aa8 {
 				return codec.InField("Value", codec.ErrType)
@@ -288,8 +289,8 @@ func decodeReading(b []byte, v *Reading) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Labels = make(map[string]string, n)
 			for range n {
-				k := e.String()
-				v.Labels[k] = e.String()
+				k := st.Of(e.Raw())
+				v.Labels[k] = st.Of(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Labels", err)

@@ -219,6 +219,7 @@ func encodePlace(dst []byte, v *Place) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodePlace(b []byte, v *Place) error {
 	*v = Place{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -226,12 +227,12 @@ func decodePlace(b []byte, v *Place) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Name", codec.ErrType)
 			}
-			v.Name = string(r.Payload())
+			v.Name = st.Of(r.Payload())
 		case 0x91dad0f8: // Where
 			if r.Type() != 0x2ce2 {
 				return codec.InField("Where", codec.ErrType)
 			}
-			if err := decodePlaceAddress(r.Payload(), &v.Where); err != nil {
+			if err := decodePlaceAddress(r.Payload(), st, &v.Where); err != nil {
 				return codec.InField("Where", err)
 			}
 		case 0xd521362f: // Near
@@ -241,7 +242,7 @@ func decodePlace(b []byte, v *Place) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Near = make([]Address, n)
 			for i := range v.Near {
-				e.Fail(decodePlaceAddress(e.Raw(), &v.Near[i]))
+				e.Fail(decodePlaceAddress(e.Raw(), st, &v.Near[i]))
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Near", err)
@@ -267,7 +268,7 @@ func encodePlaceAddress(dst []byte, v *Address) []byte {
 
 // decodePlaceAddress fills the zero value *v from the fields
 // encodePlaceAddress wrote.
-func decodePlaceAddress(b []byte, v *Address) error {
+func decodePlaceAddress(b []byte, st *codec.Strings, v *Address) error {
 	r := codec.Fields(b)
 	for r.Next() {
 		switch r.ID() {
@@ -275,12 +276,12 @@ func decodePlaceAddress(b []byte, v *Address) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Street", codec.ErrType)
 			}
-			v.Street = string(r.Payload())
+			v.Street = st.Of(r.Payload())
 		case 0x906b3662: // City
 			if r.Type() != 0xb5b5 {
 				return codec.InField("City", codec.ErrType)
 			}
-			v.City = Name(r.Payload())
+			v.City = Name(st.Of(r.Payload()))
 		case 0x0e0d0b54: // Zip
 			if r.Type() != 0xfd39 {
 				return codec.InField("Zip", codec.ErrType)

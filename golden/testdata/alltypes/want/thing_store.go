@@ -521,6 +521,7 @@ func encodeThing(dst []byte, v *Thing) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeThing(b []byte, v *Thing) error {
 	*v = Thing{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -528,7 +529,7 @@ func decodeThing(b []byte, v *Thing) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0xc70bfb85: // B
 			if r.Type() != 0x5da9 {
 				return codec.InField("B", codec.ErrType)
@@ -650,7 +651,7 @@ func decodeThing(b []byte, v *Thing) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("S", codec.ErrType)
 			}
-			v.S = string(r.Payload())
+			v.S = st.Of(r.Payload())
 		case 0x3f5279c5: // Data
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Data", codec.ErrType)
@@ -703,7 +704,7 @@ func decodeThing(b []byte, v *Thing) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Name", codec.ErrType)
 			}
-			v.Name = Name(r.Payload())
+			v.Name = Name(st.Of(r.Payload()))
 		case 0xca9c47ca: // Blob
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Blob", codec.ErrType)
@@ -734,7 +735,7 @@ func decodeThing(b []byte, v *Thing) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Tags = make(Tags, n)
 			for i := range v.Tags {
-				v.Tags[i] = e.String()
+				v.Tags[i] = st.Of(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Tags", err)
@@ -752,7 +753,7 @@ func decodeThing(b []byte, v *Thing) error {
 			if r.Type() != 0x2ce2 {
 				return codec.InField("Home", codec.ErrType)
 			}
-			if err := decodeThingAddress(r.Payload(), &v.Home); err != nil {
+			if err := decodeThingAddress(r.Payload(), st, &v.Home); err != nil {
 				return codec.InField("Home", err)
 			}
 		case 0xdbc51e80: // Work
@@ -760,7 +761,7 @@ func decodeThing(b []byte, v *Thing) error {
 				return codec.InField("Work", codec.ErrType)
 			}
 			v.Work = new(Address)
-			if err := decodeThingAddress(r.Payload(), v.Work); err != nil {
+			if err := decodeThingAddress(r.Payload(), st, v.Work); err != nil {
 				return codec.InField("Work", err)
 			}
 		case 0xe95ba83d: // Past
@@ -770,7 +771,7 @@ func decodeThing(b []byte, v *Thing) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Past = make([]Address, n)
 			for i := range v.Past {
-				e.Fail(decodeThingAddress(e.Raw(), &v.Past[i]))
+				e.Fail(decodeThingAddress(e.Raw(), st, &v.Past[i]))
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Past", err)
@@ -779,7 +780,7 @@ func decodeThing(b []byte, v *Thing) error {
 			if r.Type() != 0x2ce2 {
 				return codec.InField("Spot", codec.ErrType)
 			}
-			if err := decodeThingImagePoint(r.Payload(), &v.Spot); err != nil {
+			if err := decodeThingImagePoint(r.Payload(), st, &v.Spot); err != nil {
 				return codec.InField("Spot", err)
 			}
 		case 0xbcd2a7aa: // Spots
@@ -791,7 +792,7 @@ func decodeThing(b []byte, v *Thing) error {
 			for i := range v.Spots {
 				if e.Present() {
 					v.Spots[i] = new(image.Point)
-					e.Fail(decodeThingImagePoint(e.Raw(), v.Spots[i]))
+					e.Fail(decodeThingImagePoint(e.Raw(), st, v.Spots[i]))
 				}
 			}
 			if err := e.Err(); err != nil {
@@ -812,7 +813,7 @@ func decodeThing(b []byte, v *Thing) error {
 				return codec.InField("PtrStr", codec.ErrType)
 			}
 			v.PtrStr = new(string)
-			*v.PtrStr = string(r.Payload())
+			*v.PtrStr = st.Of(r.Payload())
 		case 0x317a52b5: // PtrHash
 			if r.Type() != 0xb5b5 {
 				return codec.InField("PtrHash", codec.ErrType)
@@ -829,7 +830,7 @@ func decodeThing(b []byte, v *Thing) error {
 			e, n := codec.NewElems(r.Payload())
 			x := make([]string, n)
 			for i := range x {
-				x[i] = e.String()
+				x[i] = st.Of(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("PtrTags", err)
@@ -986,7 +987,7 @@ func decodeThing(b []byte, v *Thing) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Counts = make(map[string]int, n)
 			for range n {
-				k := e.String()
+				k := st.Of(e.Raw())
 				v.Counts[k] = int(e.Int(64))
 			}
 			if err := e.Err(); err != nil {
@@ -1006,7 +1007,7 @@ func decodeThing(b []byte, v *Thing) error {
 				}
 				copy(k[:], p)
 				var x Address
-				e.Fail(decodeThingAddress(e.Raw(), &x))
+				e.Fail(decodeThingAddress(e.Raw(), st, &x))
 				v.ByHash[k] = x
 			}
 			if err := e.Err(); err != nil {
@@ -1019,7 +1020,7 @@ func decodeThing(b []byte, v *Thing) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Nested = make(map[Name][]Level, n)
 			for range n {
-				k := Name(e.String())
+				k := Name(st.Of(e.Raw()))
 				e2, n2 := codec.NewElems(e.Raw())
 				x := make([]Level, n2)
 				for i := range x {
@@ -1050,7 +1051,7 @@ func decodeThing(b []byte, v *Thing) error {
 				var x *string
 				if e.Present() {
 					x = new(string)
-					*x = e.String()
+					*x = st.Of(e.Raw())
 				}
 				v.Keyed[k] = x
 			}
@@ -1125,7 +1126,7 @@ func encodeThingAddress(dst []byte, v *Address) []byte {
 
 // decodeThingAddress fills the zero value *v from the fields
 // encodeThingAddress wrote.
-func decodeThingAddress(b []byte, v *Address) error {
+func decodeThingAddress(b []byte, st *codec.Strings, v *Address) error {
 	r := codec.Fields(b)
 	for r.Next() {
 		switch r.ID() {
@@ -1133,12 +1134,12 @@ func decodeThingAddress(b []byte, v *Address) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Street", codec.ErrType)
 			}
-			v.Street = string(r.Payload())
+			v.Street = st.Of(r.Payload())
 		case 0x906b3662: // City
 			if r.Type() != 0xb5b5 {
 				return codec.InField("City", codec.ErrType)
 			}
-			v.City = Name(r.Payload())
+			v.City = Name(st.Of(r.Payload()))
 		case 0x0e0d0b54: // Zip
 			if r.Type() != 0xfd39 {
 				return codec.InField("Zip", codec.ErrType)
@@ -1167,7 +1168,7 @@ func encodeThingImagePoint(dst []byte, v *image.Point) []byte {
 
 // decodeThingImagePoint fills the zero value *v from the fields
 // encodeThingImagePoint wrote.
-func decodeThingImagePoint(b []byte, v *image.Point) error {
+func decodeThingImagePoint(b []byte, st *codec.Strings, v *image.Point) error {
 	r := codec.Fields(b)
 	for r.Next() {
 		switch r.ID() {

@@ -317,6 +317,7 @@ func encodeBooking(dst []byte, v *Booking) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeBooking(b []byte, v *Booking) error {
 	*v = Booking{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -324,12 +325,12 @@ func decodeBooking(b []byte, v *Booking) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0xb8297e9a: // Room
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Room", codec.ErrType)
 			}
-			v.Room = string(r.Payload())
+			v.Room = st.Of(r.Payload())
 		case 0x4954229d: // Day
 			if r.Type() != 0xebb7 {
 				return codec.InField("Day", codec.ErrType)
@@ -343,12 +344,12 @@ func decodeBooking(b []byte, v *Booking) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Owner", codec.ErrType)
 			}
-			v.Owner = string(r.Payload())
+			v.Owner = st.Of(r.Payload())
 		case 0x3ff50c63: // Kind
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Kind", codec.ErrType)
 			}
-			v.Kind = string(r.Payload())
+			v.Kind = st.Of(r.Payload())
 		}
 	}
 	return r.Err()

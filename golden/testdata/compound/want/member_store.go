@@ -244,6 +244,7 @@ func encodeMember(dst []byte, v *Member) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeMember(b []byte, v *Member) error {
 	*v = Member{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -251,17 +252,17 @@ func decodeMember(b []byte, v *Member) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Org", codec.ErrType)
 			}
-			v.Org = string(r.Payload())
+			v.Org = st.Of(r.Payload())
 		case 0x56e8eb60: // ID
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0x0fe07306: // Name
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Name", codec.ErrType)
 			}
-			v.Name = string(r.Payload())
+			v.Name = st.Of(r.Payload())
 		}
 	}
 	return r.Err()

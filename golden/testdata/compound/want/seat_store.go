@@ -263,6 +263,7 @@ func encodeSeat(dst []byte, v *Seat) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeSeat(b []byte, v *Seat) error {
 	*v = Seat{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -270,12 +271,12 @@ func decodeSeat(b []byte, v *Seat) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Org", codec.ErrType)
 			}
-			v.Org = string(r.Payload())
+			v.Org = st.Of(r.Payload())
 		case 0x2329c92c: // Team
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Team", codec.ErrType)
 			}
-			v.Team = string(r.Payload())
+			v.Team = st.Of(r.Payload())
 		case 0x70fcf553: // Num
 			if r.Type() != 0xfd39 {
 				return codec.InField("Num", codec.ErrType)
@@ -289,7 +290,7 @@ func decodeSeat(b []byte, v *Seat) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Holder", codec.ErrType)
 			}
-			v.Holder = string(r.Payload())
+			v.Holder = st.Of(r.Payload())
 		}
 	}
 	return r.Err()

@@ -229,6 +229,7 @@ func encodeAccountV1(dst []byte, v *AccountV1) ([]byte, error) {
 // field stored with another type is an error naming it.
 func decodeAccountV1(b []byte, v *AccountV1) error {
 	*v = AccountV1{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -236,12 +237,12 @@ func decodeAccountV1(b []byte, v *AccountV1) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0x0fe07306: // Name
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Name", codec.ErrType)
 			}
-			v.Name = string(r.Payload())
+			v.Name = st.Of(r.Payload())
 		case 0x4b7a788b: // Balance
 			if r.Type() != 0xebb7 {
 				return codec.InField("Balance", codec.ErrType)
@@ -255,7 +256,7 @@ func decodeAccountV1(b []byte, v *AccountV1) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Legacy", codec.ErrType)
 			}
-			v.Legacy = string(r.Payload())
+			v.Legacy = st.Of(r.Payload())
 		case 0x76bda0c0: // Tags
 			if r.Type() != 0x2a5d {
 				return codec.InField("Tags", codec.ErrType)
@@ -263,7 +264,7 @@ func decodeAccountV1(b []byte, v *AccountV1) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Tags = make([]string, n)
 			for i := range v.Tags {
-				v.Tags[i] = e.String()
+				v.Tags[i] = st.Of(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Tags", err)
@@ -272,7 +273,7 @@ func decodeAccountV1(b []byte, v *AccountV1) error {
 			if r.Type() != 0x2ce2 {
 				return codec.InField("Home", codec.ErrType)
 			}
-			if err := decodeAccountV1Address(r.Payload(), &v.Home); err != nil {
+			if err := decodeAccountV1Address(r.Payload(), st, &v.Home); err != nil {
 				return codec.InField("Home", err)
 			}
 		}
@@ -294,7 +295,7 @@ func encodeAccountV1Address(dst []byte, v *Address) []byte {
 
 // decodeAccountV1Address fills the zero value *v from the fields
 // encodeAccountV1Address wrote.
-func decodeAccountV1Address(b []byte, v *Address) error {
+func decodeAccountV1Address(b []byte, st *codec.Strings, v *Address) error {
 	r := codec.Fields(b)
 	for r.Next() {
 		switch r.ID() {
@@ -302,7 +303,7 @@ func decodeAccountV1Address(b []byte, v *Address) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("City", codec.ErrType)
 			}
-			v.City = string(r.Payload())
+			v.City = st.Of(r.Payload())
 		case 0x0e0d0b54: // Zip
 			if r.Type() != 0xebb7 {
 				return codec.InField("Zip", codec.ErrType)

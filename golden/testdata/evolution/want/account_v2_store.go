@@ -232,6 +232,7 @@ func encodeAccountV2(dst []byte, v *AccountV2) ([]byte, error) {
 // field stored with another type is an error naming it.
 func decodeAccountV2(b []byte, v *AccountV2) error {
 	*v = AccountV2{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -242,7 +243,7 @@ func decodeAccountV2(b []byte, v *AccountV2) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Tags = make([]string, n)
 			for i := range v.Tags {
-				v.Tags[i] = e.String()
+				v.Tags[i] = st.Of(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Tags", err)
@@ -251,7 +252,7 @@ func decodeAccountV2(b []byte, v *AccountV2) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Email", codec.ErrType)
 			}
-			v.Email = string(r.Payload())
+			v.Email = st.Of(r.Payload())
 		case 0x4b7a788b: // Balance
 			if r.Type() != 0xebb7 {
 				return codec.InField("Balance", codec.ErrType)
@@ -265,14 +266,14 @@ func decodeAccountV2(b []byte, v *AccountV2) error {
 			if r.Type() != 0x2ce2 {
 				return codec.InField("Home", codec.ErrType)
 			}
-			if err := decodeAccountV2Address(r.Payload(), &v.Home); err != nil {
+			if err := decodeAccountV2Address(r.Payload(), st, &v.Home); err != nil {
 				return codec.InField("Home", err)
 			}
 		case 0x56e8eb60: // ID
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0x0fe07306: // Name
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Name", codec.ErrType)
@@ -306,7 +307,7 @@ func encodeAccountV2Address(dst []byte, v *Address) []byte {
 
 // decodeAccountV2Address fills the zero value *v from the fields
 // encodeAccountV2Address wrote.
-func decodeAccountV2Address(b []byte, v *Address) error {
+func decodeAccountV2Address(b []byte, st *codec.Strings, v *Address) error {
 	r := codec.Fields(b)
 	for r.Next() {
 		switch r.ID() {
@@ -314,7 +315,7 @@ func decodeAccountV2Address(b []byte, v *Address) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("City", codec.ErrType)
 			}
-			v.City = string(r.Payload())
+			v.City = st.Of(r.Payload())
 		case 0x0e0d0b54: // Zip
 			if r.Type() != 0xebb7 {
 				return codec.InField("Zip", codec.ErrType)

@@ -211,6 +211,7 @@ func encodeAccountV3(dst []byte, v *AccountV3) ([]byte, error) {
 // field stored with another type is an error naming it.
 func decodeAccountV3(b []byte, v *AccountV3) error {
 	*v = AccountV3{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -218,12 +219,12 @@ func decodeAccountV3(b []byte, v *AccountV3) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0x4b7a788b: // Balance
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Balance", codec.ErrType)
 			}
-			v.Balance = string(r.Payload())
+			v.Balance = st.Of(r.Payload())
 		}
 	}
 	return r.Err()

@@ -207,6 +207,7 @@ func encodeEvent(dst []byte, v *Event) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeEvent(b []byte, v *Event) error {
 	*v = Event{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -232,7 +233,7 @@ func decodeEvent(b []byte, v *Event) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Note", codec.ErrType)
 			}
-			v.Note = string(r.Payload())
+			v.Note = st.Of(r.Payload())
 		}
 	}
 	return r.Err()

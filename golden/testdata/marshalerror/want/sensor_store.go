@@ -258,6 +258,7 @@ func encodeSensor(dst []byte, v *Sensor) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeSensor(b []byte, v *Sensor) error {
 	*v = Sensor{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -265,12 +266,12 @@ func decodeSensor(b []byte, v *Sensor) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0xb8297e9a: // Room
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Room", codec.ErrType)
 			}
-			v.Room = string(r.Payload())
+			v.Room = st.Of(r.Payload())
 		case 0x40480be7: // Temp
 			if r.Type() != 0x8274 {
 				return codec.InField("Temp", codec.ErrType)
@@ -297,7 +298,7 @@ func decodeSensor(b []byte, v *Sensor) error {
 			e, n := codec.NewElems(r.Payload())
 			v.History = make([]Sample, n)
 			for i := range v.History {
-				e.Fail(decodeSensorSample(e.Raw(), &v.History[i]))
+				e.Fail(decodeSensorSample(e.Raw(), st, &v.History[i]))
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("History", err)
@@ -306,7 +307,7 @@ func decodeSensor(b []byte, v *Sensor) error {
 			if r.Type() != 0x2ce2 {
 				return codec.InField("Where", codec.ErrType)
 			}
-			if err := decodeSensorPlace(r.Payload(), &v.Where); err != nil {
+			if err := decodeSensorPlace(r.Payload(), st, &v.Where); err != nil {
 				return codec.InField("Where", err)
 			}
 		}
@@ -333,7 +334,7 @@ func encodeSensorSample(dst []byte, v *Sample) ([]byte, error) {
 
 // decodeSensorSample fills the zero value *v from the fields
 // encodeSensorSample wrote.
-func decodeSensorSample(b []byte, v *Sample) error {
+func decodeSensorSample(b []byte, st *codec.Strings, v *Sample) error {
 	r := codec.Fields(b)
 	for r.Next() {
 		switch r.ID() {
@@ -371,7 +372,7 @@ func encodeSensorPlace(dst []byte, v *Place) []byte {
 
 // decodeSensorPlace fills the zero value *v from the fields
 // encodeSensorPlace wrote.
-func decodeSensorPlace(b []byte, v *Place) error {
+func decodeSensorPlace(b []byte, st *codec.Strings, v *Place) error {
 	r := codec.Fields(b)
 	for r.Next() {
 		switch r.ID() {
@@ -379,7 +380,7 @@ func decodeSensorPlace(b []byte, v *Place) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Building", codec.ErrType)
 			}
-			v.Building = string(r.Payload())
+			v.Building = st.Of(r.Payload())
 		case 0x5ea410bd: // Floor
 			if r.Type() != 0xebb7 {
 				return codec.InField("Floor", codec.ErrType)

@@ -208,6 +208,7 @@ func encodeDraft(dst []byte, v *draft) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeDraft(b []byte, v *draft) error {
 	*v = draft{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -215,7 +216,7 @@ func decodeDraft(b []byte, v *draft) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("id", codec.ErrType)
 			}
-			v.id = string(r.Payload())
+			v.id = st.Of(r.Payload())
 		case 0xdbaa7975: // body
 			if r.Type() != 0xb5b5 {
 				return codec.InField("body", codec.ErrType)

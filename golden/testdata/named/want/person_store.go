@@ -209,6 +209,7 @@ func encodePerson(dst []byte, v *Person) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodePerson(b []byte, v *Person) error {
 	*v = Person{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -216,7 +217,7 @@ func decodePerson(b []byte, v *Person) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Name", codec.ErrType)
 			}
-			v.Name = string(r.Payload())
+			v.Name = st.Of(r.Payload())
 		case 0x8ecbe13c: // Age
 			if r.Type() != 0xfd39 {
 				return codec.InField("Age", codec.ErrType)

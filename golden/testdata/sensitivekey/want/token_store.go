@@ -230,6 +230,7 @@ func encodeToken(dst []byte, v *Token) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeToken(b []byte, v *Token) error {
 	*v = Token{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -245,12 +246,12 @@ func decodeToken(b []byte, v *Token) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Owner", codec.ErrType)
 			}
-			v.Owner = string(r.Payload())
+			v.Owner = st.Of(r.Payload())
 		case 0x4930944f: // Phone
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Phone", codec.ErrType)
 			}
-			v.Phone = string(r.Payload())
+			v.Phone = st.Of(r.Payload())
 		}
 	}
 	return r.Err()

@@ -259,6 +259,7 @@ func encodeUser(dst []byte, v *User) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeUser(b []byte, v *User) error {
 	*v = User{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -266,22 +267,22 @@ func decodeUser(b []byte, v *User) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0x43352167: // Email
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Email", codec.ErrType)
 			}
-			v.Email = string(r.Payload())
+			v.Email = st.Of(r.Payload())
 		case 0x2329c92c: // Team
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Team", codec.ErrType)
 			}
-			v.Team = string(r.Payload())
+			v.Team = st.Of(r.Payload())
 		case 0x2cc30838: // Password
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Password", codec.ErrType)
 			}
-			v.Password = string(r.Payload())
+			v.Password = st.Of(r.Payload())
 		case 0x09de135b: // Created
 			if r.Type() != 0xc6d8 {
 				return codec.InField("Created", codec.ErrType)
@@ -298,7 +299,7 @@ func decodeUser(b []byte, v *User) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Tags = make([]string, n)
 			for i := range v.Tags {
-				v.Tags[i] = e.String()
+				v.Tags[i] = st.Of(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Tags", err)

@@ -209,6 +209,7 @@ func encodeCard(dst []byte, v *Card) ([]byte, error) {
 // stored with another type is an error naming it.
 func decodeCard(b []byte, v *Card) error {
 	*v = Card{}
+	st := codec.NewStrings(b)
 	r := codec.NewReader(b)
 	for r.Next() {
 		switch r.ID() {
@@ -216,12 +217,12 @@ func decodeCard(b []byte, v *Card) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("ID", codec.ErrType)
 			}
-			v.ID = string(r.Payload())
+			v.ID = st.Of(r.Payload())
 		case 0x61e9eac0: // Number
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Number", codec.ErrType)
 			}
-			v.Number = string(r.Payload())
+			v.Number = st.Of(r.Payload())
 		}
 	}
 	return r.Err()
