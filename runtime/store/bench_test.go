@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,6 +61,91 @@ func BenchmarkPutWatched(b *testing.B) {
 				db.Circuit().Await()
 			})
 		}
+	}
+}
+
+// BenchmarkWatcherOverhead is BenchmarkPutWatched measured in alternating
+// chunks, so that a change in the machine's speed reaches both sides: per
+// engine, one DB without a watcher and one with a watcher that drains its
+// channel take turns at 20 transactions of 100 puts; between turns the
+// watcher catches up, outside the timing. It reports the time per put of
+// each side, the difference (added-ns/put) and their ratio.
+func BenchmarkWatcherOverhead(b *testing.B) {
+	const perTx, txs = 100, 20
+	for _, eng := range engines {
+		b.Run(eng.name, func(b *testing.B) {
+			ctx := context.Background()
+			type side struct {
+				db       *store.DB
+				accounts *store.Table[string, account]
+				recs     []account
+				took     time.Duration
+			}
+			open := func() *side {
+				db, err := store.Open(eng.open(b))
+				require.NoError(b, err)
+				s := &side{db: db, accounts: store.NewTable(db, &accountSchema), recs: make([]account, perTx)}
+				for i := range s.recs {
+					s.recs[i] = account{ID: "k" + strconv.Itoa(i), Email: "e" + strconv.Itoa(i), Team: "t"}
+				}
+				return s
+			}
+			bare, watched := open(), open()
+			defer bare.db.Close()
+			defer watched.db.Close()
+			sub := watched.accounts.Watch(ctx)
+			defer sub.Close()
+			var received atomic.Int64
+			go func() {
+				for range sub.C() {
+					received.Add(1)
+				}
+			}()
+			round := 0
+			run := func(s *side) {
+				start := time.Now()
+				for range txs {
+					round++
+					if err := s.db.Update(ctx, func(tx *store.Tx) error {
+						in := s.accounts.In(tx)
+						for j := range s.recs {
+							s.recs[j].Age = round
+							if err := in.Put(s.recs[j]); err != nil {
+								return err
+							}
+						}
+						return nil
+					}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				s.took += time.Since(start)
+			}
+			run(bare)
+			run(watched) // warm both
+			bare.took, watched.took = 0, 0
+			published := int64(txs * perTx)
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				run(bare)
+				run(watched)
+				published += txs * perTx
+				b.StopTimer()
+				watched.db.Circuit().Await()
+				for received.Load()+int64(sub.Dropped()) < published {
+					runtime.Gosched()
+				}
+				b.StartTimer()
+				n += txs * perTx
+			}
+			bareNs := float64(bare.took.Nanoseconds()) / float64(n)
+			watchedNs := float64(watched.took.Nanoseconds()) / float64(n)
+			b.ReportMetric(bareNs, "unwatched-ns/put")
+			b.ReportMetric(watchedNs, "watched-ns/put")
+			b.ReportMetric(watchedNs-bareNs, "added-ns/put")
+			b.ReportMetric(watchedNs/bareNs, "ratio")
+		})
 	}
 }
 

@@ -67,15 +67,17 @@ func logOf[K, V any](tx *Tx, t *Table[K, V]) *tableLog[K, V] {
 // record appends a change of t to tx's log.
 func record[K, V any](tx *Tx, log *tableLog[K, V], kind EventKind, k K, old, new *V) {
 	st := tx.st
-	e := Event[K, V]{Kind: kind, Key: k}
+	// Filled in place: records are copied once, into the log.
+	log.events = append(log.events, Event[K, V]{Kind: kind, Key: k})
+	i := len(log.events) - 1
+	e := &log.events[i]
 	if old != nil {
 		e.Old = *old
 	}
 	if new != nil {
 		e.New = *new
 	}
-	log.events = append(log.events, e)
-	st.order = append(st.order, changeRef{log: log, i: len(log.events) - 1})
+	st.order = append(st.order, changeRef{log: log, i: i})
 }
 
 // txState is the reusable part of a transaction.
