@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -333,22 +332,6 @@ func TestUpdateWaitsForWriterWithContext(t *testing.T) {
 	require.NoError(t, <-done)
 }
 
-func TestNextAfterEnd(t *testing.T) {
-	b := openTemp(t)
-	conformance.Put(t, b, "a", "1", "b", "2")
-	for _, reverse := range []bool{false, true} {
-		it := conformance.OpenView(t, b).Range(nil, nil, reverse)
-		for it.Next() {
-		}
-		for range 3 {
-			assert.False(t, it.Next(), "reverse=%v", reverse)
-			assert.Nil(t, it.Key())
-		}
-		assert.NoError(t, it.Close())
-		assert.False(t, it.Next(), "Next after Close")
-	}
-}
-
 // TestReverseOverEmptyLeaves deletes whole leaves in a transaction and
 // iterates backwards over the gap, and over a bucket emptied entirely,
 // where bbolt's own Prev stops early and its Last never returns.
@@ -381,31 +364,6 @@ func TestReverseOverEmptyLeaves(t *testing.T) {
 		assert.Empty(t, conformance.Keys(t, tx.Range(nil, []byte("k/0500"), true)))
 		return nil
 	}))
-}
-
-// TestSharedView reads one view from several goroutines at once, which
-// views allow. Run it with -race.
-func TestSharedView(t *testing.T) {
-	b := openTemp(t)
-	entries := make([]string, 0, 200)
-	for i := range 100 {
-		entries = append(entries, fmt.Sprintf("k/%03d", i), fmt.Sprint(i))
-	}
-	conformance.Put(t, b, entries...)
-	v := conformance.OpenView(t, b)
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Go(func() {
-			for i := range 100 {
-				got, err := v.Get(fmt.Appendf(nil, "k/%03d", i), nil)
-				if assert.NoError(t, err) {
-					assert.Equal(t, fmt.Sprint(i), string(got))
-				}
-			}
-			assert.Len(t, conformance.Keys(t, v.Range(nil, nil, g%2 == 1)), 100)
-		})
-	}
-	wg.Wait()
 }
 
 func TestUpdateCancelledWhileRunning(t *testing.T) {

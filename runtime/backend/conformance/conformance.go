@@ -64,6 +64,8 @@ func Run(t *testing.T, open func(t *testing.T) backend.Backend, opts ...Option) 
 		{"SetCopies", s.testSetCopies},
 		{"GetAppends", s.testGetAppends},
 		{"IteratorCopies", s.testIteratorCopies},
+		{"NextAfterEnd", s.testNextAfterEnd},
+		{"SharedView", s.testSharedView},
 		{"TxnReadsOwnWrites", s.testTxnReadsOwnWrites},
 		{"SnapshotIsolation", s.testSnapshotIsolation},
 		{"Rollback", s.testRollback},

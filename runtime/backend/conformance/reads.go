@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -323,4 +324,53 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// testNextAfterEnd checks that an exhausted iterator stays exhausted, in
+// both directions: Next keeps reporting false and Key nil, and so does a
+// closed one.
+func (s *suite) testNextAfterEnd(t *testing.T) {
+	b := s.fresh(t)
+	put(t, b, entry{"a", "1"}, entry{"b", "2"})
+	for _, reverse := range []bool{false, true} {
+		v := OpenView(t, b)
+		it := v.Range(nil, nil, reverse)
+		n := 0
+		for it.Next() {
+			n++
+		}
+		assert.Equal(t, 2, n, "reverse=%v", reverse)
+		for range 3 {
+			assert.False(t, it.Next(), "reverse=%v", reverse)
+			assert.Nil(t, it.Key(), "reverse=%v", reverse)
+		}
+		assert.NoError(t, it.Close())
+		assert.False(t, it.Next(), "Next after Close")
+		assert.Nil(t, it.Value(), "Value after Close")
+	}
+}
+
+// testSharedView reads one view from several goroutines at once, which
+// views allow (each goroutine with iterators of its own).
+func (s *suite) testSharedView(t *testing.T) {
+	b := s.fresh(t)
+	entries := make([]entry, 100)
+	for i := range entries {
+		entries[i] = entry{fmt.Sprintf("k/%03d", i), fmt.Sprint(i)}
+	}
+	put(t, b, entries...)
+	v := OpenView(t, b)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 100 {
+				got, err := v.Get(fmt.Appendf(nil, "k/%03d", i), nil)
+				if assert.NoError(t, err) {
+					assert.Equal(t, fmt.Sprint(i), string(got))
+				}
+			}
+			assert.Len(t, Keys(t, v.Range(nil, nil, g%2 == 1)), 100)
+		})
+	}
+	wg.Wait()
 }

@@ -3,10 +3,8 @@ package pebble
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -283,47 +281,6 @@ func TestStatsCancelled(t *testing.T) {
 	cancel()
 	_, err := b.Stats(ctx)
 	assert.True(t, errors.Is(err, context.Canceled))
-}
-
-func TestNextAfterEnd(t *testing.T) {
-	b := openTemp(t)
-	conformance.Put(t, b, "a", "1", "b", "2")
-	for _, reverse := range []bool{false, true} {
-		it := conformance.OpenView(t, b).Range(nil, nil, reverse)
-		for it.Next() {
-		}
-		for range 3 {
-			assert.False(t, it.Next(), "reverse=%v", reverse)
-			assert.Nil(t, it.Key())
-		}
-		assert.NoError(t, it.Close())
-		assert.False(t, it.Next(), "Next after Close")
-	}
-}
-
-// TestSharedView reads one view from several goroutines at once, which
-// views allow. Run it with -race.
-func TestSharedView(t *testing.T) {
-	b := openTemp(t)
-	entries := make([]string, 0, 200)
-	for i := range 100 {
-		entries = append(entries, fmt.Sprintf("k/%03d", i), fmt.Sprint(i))
-	}
-	conformance.Put(t, b, entries...)
-	v := conformance.OpenView(t, b)
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Go(func() {
-			for i := range 100 {
-				got, err := v.Get(fmt.Appendf(nil, "k/%03d", i), nil)
-				if assert.NoError(t, err) {
-					assert.Equal(t, fmt.Sprint(i), string(got))
-				}
-			}
-			assert.Len(t, conformance.Keys(t, v.Range(nil, nil, g%2 == 1)), 100)
-		})
-	}
-	wg.Wait()
 }
 
 func TestPath(t *testing.T) {
