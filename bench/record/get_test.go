@@ -209,6 +209,34 @@ func BenchmarkGetPebble(b *testing.B) {
 		}
 	})
 	b.Run("typed", func(b *testing.B) { typedGets(b, orders, ids) })
+	b.Run("backend", func(b *testing.B) {
+		ctx := context.Background()
+		buf := make([]byte, 0, 1024)
+		b.ReportAllocs()
+		defer cputime.PerOp(b)()
+		for i := 0; b.Loop(); i++ {
+			var err error
+			if buf, err = be.Get(ctx, valueKeys[i%getRecords], buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("backend+decode", func(b *testing.B) {
+		ctx := context.Background()
+		buf := make([]byte, 0, 1024)
+		b.ReportAllocs()
+		defer cputime.PerOp(b)()
+		for i := 0; b.Loop(); i++ {
+			var err error
+			if buf, err = be.Get(ctx, valueKeys[i%getRecords], buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+			var v Order
+			if err := decodeOrder(buf, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("json", func(b *testing.B) {
 		key := make([]byte, 0, 64)
 		b.ReportAllocs()

@@ -388,3 +388,57 @@ func TestCloseWhileScanning(t *testing.T) {
 		})
 	}
 }
+
+// countingTxns counts the reads made inside the transactions of a backend.
+type countingTxns struct {
+	backend.Backend
+	gets atomic.Int64
+}
+
+type countingTxn struct {
+	backend.Txn
+	gets *atomic.Int64
+}
+
+func (c countingTxn) Get(key, buf []byte) ([]byte, error) {
+	c.gets.Add(1)
+	return c.Txn.Get(key, buf)
+}
+
+func (c *countingTxns) Update(ctx context.Context, fn func(backend.Txn) error) error {
+	return c.Backend.Update(ctx, func(txn backend.Txn) error { return fn(countingTxn{txn, &c.gets}) })
+}
+
+// TestPutWritesBlindly checks that a Put reads the stored record only when
+// something needs it: indexes, an Insert, or a watcher.
+func TestPutWritesBlindly(t *testing.T) {
+	ctx := context.Background()
+	b := &countingTxns{Backend: memory.New()}
+	db, err := store.Open(b)
+	require.NoError(t, err)
+	defer db.Close()
+	plain := accountSchema
+	plain.Name, plain.Indexes = "plain", nil
+	plainT, indexed := store.NewTable(db, &plain), store.NewTable(db, &accountSchema)
+
+	require.NoError(t, plainT.Put(ctx, account{ID: "a", Age: 1}))
+	require.NoError(t, plainT.Put(ctx, account{ID: "a", Age: 2}))
+	assert.Zero(t, b.gets.Load(), "no index, no watcher: nothing to read")
+	got, err := plainT.Get(ctx, "a")
+	require.NoError(t, err)
+	assert.Equal(t, 2, got.Age)
+
+	require.ErrorIs(t, plainT.Insert(ctx, account{ID: "a"}), store.ErrExists)
+	assert.Equal(t, int64(1), b.gets.Load(), "Insert reads")
+
+	require.NoError(t, indexed.Put(ctx, account{ID: "a", Email: "a@x"}))
+	assert.Equal(t, int64(3), b.gets.Load(), "indexes need the old record (and the unique entry)")
+
+	sub := plainT.Watch(ctx)
+	defer sub.Close()
+	require.NoError(t, plainT.Put(ctx, account{ID: "a", Age: 3}))
+	assert.Equal(t, int64(4), b.gets.Load(), "a watcher needs Old")
+	e := <-sub.C()
+	assert.Equal(t, store.Updated, e.Kind)
+	assert.Equal(t, 2, e.Old.Age)
+}

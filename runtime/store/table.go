@@ -456,16 +456,24 @@ func (t *Table[K, V]) write(tx *Tx, v *V, insert bool) error {
 	sc.key = t.appendValueKey(sc.key[:0], k)
 	pk := sc.key[len(t.valuePrefix):]
 
-	old, err := w.Get(sc.key, sc.val[:0])
-	exists := err == nil
-	switch {
-	case exists:
-		sc.val = old
-		if insert {
-			return t.opError(op, k, ErrExists)
+	// The stored record matters to an Insert, to index maintenance and to
+	// a watcher (Created or Updated, and Old); otherwise a Put writes
+	// blindly, without reading it.
+	watched := t.watched()
+	var old []byte
+	exists := false
+	if insert || watched || len(t.s.Indexes) > 0 {
+		old, err = w.Get(sc.key, sc.val[:0])
+		exists = err == nil
+		switch {
+		case exists:
+			sc.val = old
+			if insert {
+				return t.opError(op, k, ErrExists)
+			}
+		case !errors.Is(err, backend.ErrNotFound):
+			return t.opError(op, k, err)
 		}
-	case !errors.Is(err, backend.ErrNotFound):
-		return t.opError(op, k, err)
 	}
 
 	// Encode first: a value that cannot be encoded must not leave index
@@ -475,7 +483,6 @@ func (t *Table[K, V]) write(tx *Tx, v *V, insert bool) error {
 		return t.opError(op, k, err)
 	}
 	sc.enc = enc
-	watched := t.watched()
 	log := logOf(tx, t)
 	var oldV *V
 	if exists && (watched || len(t.s.Indexes) > 0) {
