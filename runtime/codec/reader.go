@@ -75,7 +75,10 @@ func (r *Reader) Next() bool {
 	}
 	r.id = binary.LittleEndian.Uint32(r.b)
 	r.typ = binary.LittleEndian.Uint16(r.b[4:])
-	n, w := binary.Uvarint(r.b[6:])
+	n, w := uint64(r.b[6]), 1 // most payloads are shorter than 128 bytes
+	if n >= 0x80 {
+		n, w = binary.Uvarint(r.b[6:])
+	}
 	if w <= 0 || n > uint64(len(r.b)-6-w) {
 		r.err = ErrTruncated
 		return false
@@ -268,7 +271,13 @@ func (e *Elems) Float32() float32 {
 // payload of a string, []byte, time, struct, slice, map or marshaler
 // element.
 func (e *Elems) Raw() []byte {
-	n, w := binary.Uvarint(e.b)
+	var n uint64
+	var w int
+	if len(e.b) > 0 && e.b[0] < 0x80 {
+		n, w = uint64(e.b[0]), 1
+	} else {
+		n, w = binary.Uvarint(e.b)
+	}
 	if w <= 0 || n > uint64(len(e.b)-w) {
 		e.fail(ErrTruncated)
 		return nil
