@@ -15,6 +15,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/backend/cache"
+	"github.com/synapsed/storegen/runtime/backend/compress"
 	"github.com/synapsed/storegen/runtime/backend/conformance"
 	"github.com/synapsed/storegen/runtime/backend/etcd"
 	"github.com/synapsed/storegen/runtime/backend/etcd/etcdtest"
@@ -365,4 +367,20 @@ func TestChanges(t *testing.T) {
 	_, err = v.Get([]byte("k1"), nil)
 	require.ErrorIs(t, err, backend.ErrCompacted)
 	require.NoError(t, v.Close())
+}
+
+// TestLayersPassLimitsThrough checks that the cache and compression layers
+// report the limits of the etcd Backend they wrap, and none over an engine
+// without limits.
+func TestLayersPassLimitsThrough(t *testing.T) {
+	cluster := etcdtest.Start(t)
+	b := open(t, cluster.Endpoints(), "layered/", etcd.ServerLimits(64, 1<<20))
+	for _, l := range []backend.TxnLimiter{cache.New(b), compress.New(b, compress.LZ4)} {
+		keys, size := l.TxnLimits()
+		assert.Equal(t, 63, keys)
+		assert.Equal(t, 1<<19, size)
+	}
+	keys, size := cache.New(memory.New()).TxnLimits()
+	assert.Zero(t, keys)
+	assert.Zero(t, size)
 }
