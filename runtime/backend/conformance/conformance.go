@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) backend.Backend, opts ...Option) 
 		{"NextAfterEnd", s.testNextAfterEnd},
 		{"SharedView", s.testSharedView},
 		{"TxnReadsOwnWrites", s.testTxnReadsOwnWrites},
+		{"TxnIteratorWrites", s.testTxnIteratorWrites},
 		{"SnapshotIsolation", s.testSnapshotIsolation},
 		{"Rollback", s.testRollback},
 		{"EmptyKey", s.testEmptyKey},

@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -224,4 +226,55 @@ func (s *suite) testViewClosed(t *testing.T) {
 		assert.ErrorIs(t, open.Close(), backend.ErrTxDone)
 		assert.ErrorIs(t, open.Close(), backend.ErrTxDone, "iterator Close is idempotent")
 	})
+}
+
+// testTxnIteratorWrites pins down what an iterator opened in a transaction
+// sees: every write the transaction made before Range, in both directions.
+// Writes made while it is open may or may not show, but the iterator keeps
+// going in order without error or repeats, and the transaction commits all
+// of them.
+func (s *suite) testTxnIteratorWrites(t *testing.T) {
+	for _, reverse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reverse=%v", reverse), func(t *testing.T) {
+			b := s.fresh(t)
+			put(t, b, entry{"b", "1"}, entry{"d", "1"}, entry{"f", "1"})
+			require.NoError(t, b.Update(t.Context(), func(txn backend.Txn) error {
+				require.NoError(t, firstErr(txn.Set([]byte("c"), []byte("2")), txn.Delete([]byte("d"))))
+				want := []entry{{"b", "1"}, {"c", "2"}, {"f", "1"}}
+				if reverse {
+					want = reversed(want)
+				}
+				assertEntries(t, want, drain(t, txn.Range(nil, nil, reverse)), "writes before Range")
+
+				it := txn.Range(nil, nil, reverse)
+				var seen [][]byte
+				for it.Next() {
+					seen = append(seen, bytes.Clone(it.Key()))
+					require.Less(t, len(seen), 10, "the iterator does not end: %q", seen)
+					// Write at, before and after the iterator's position
+					// while it is open.
+					require.NoError(t, firstErr(
+						txn.Set(seen[len(seen)-1], []byte("over")),
+						txn.Set([]byte("a"), []byte("new")),
+						txn.Set([]byte("z"), []byte("new")),
+						txn.Delete([]byte("c")),
+					))
+				}
+				require.NoError(t, it.Close())
+				require.GreaterOrEqual(t, len(seen), 2, "keys seen: %q", seen)
+				for i := 1; i < len(seen); i++ {
+					cmp := bytes.Compare(seen[i-1], seen[i])
+					if reverse {
+						cmp = -cmp
+					}
+					assert.Negative(t, cmp, "keys out of order or repeated: %q", seen)
+				}
+				return nil
+			}))
+			got := contents(t, b)
+			assert.Contains(t, got, entry{"a", "new"})
+			assert.Contains(t, got, entry{"z", "new"})
+			assert.NotContains(t, got, entry{"c", "2"})
+		})
+	}
 }

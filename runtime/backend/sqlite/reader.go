@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -22,6 +23,9 @@ type reader struct {
 	mu    sync.Mutex
 	ended error // why the view or transaction ended; nil while open
 	iters map[*iterator]struct{}
+	// writable is set in a transaction, whose iterators must step over
+	// rows that its own writes moved under them.
+	writable bool
 }
 
 func (r *reader) init(b *Backend, tx *sql.Tx, ctx context.Context, get *sql.Stmt) {
@@ -74,7 +78,7 @@ func (r *reader) Range(lo, hi []byte, reverse bool) backend.Iterator {
 	if err != nil {
 		return failed(r.fail("range", err))
 	}
-	it := &iterator{r: r, rows: rows}
+	it := &iterator{r: r, rows: rows, reverse: reverse, track: r.writable}
 	if r.iters == nil {
 		r.iters = make(map[*iterator]struct{})
 	}
@@ -139,6 +143,7 @@ type txn struct {
 func newTxn(b *Backend, tx *sql.Tx, ctx context.Context) *txn {
 	t := &txn{}
 	t.init(b, tx, ctx, b.writeStmts[stmtGet])
+	t.writable = true
 	t.set = tx.StmtContext(ctx, b.writeStmts[stmtSet])
 	t.del = tx.StmtContext(ctx, b.writeStmts[stmtDelete])
 	return t
@@ -187,6 +192,12 @@ type iterator struct {
 	rows       *sql.Rows // nil once the iterator ended
 	key, value sql.RawBytes
 	err        error
+	reverse    bool
+	// track is set in a transaction: SQLite may return a row again after
+	// the transaction overwrote it under the open statement, so the
+	// iterator keeps a copy of its last key and skips rows not beyond it.
+	track bool
+	last  []byte
 }
 
 // Next implements backend.Iterator.
@@ -198,13 +209,24 @@ func (it *iterator) Next() bool {
 	if it.rows == nil {
 		return false
 	}
-	if it.rows.Next() {
-		err := it.rows.Scan(&it.key, &it.value)
-		if err == nil {
+	for it.rows.Next() {
+		if err := it.rows.Scan(&it.key, &it.value); err != nil {
+			it.err = r.fail("iterate", err)
+			it.stop(nil)
+			return false
+		}
+		if !it.track {
 			return true
 		}
-		it.err = r.fail("iterate", err)
-	} else if err := it.rows.Err(); err != nil {
+		if it.last != nil {
+			if c := bytes.Compare(it.key, it.last); c == 0 || c < 0 != it.reverse {
+				continue // a row this iterator already returned, moved by a write
+			}
+		}
+		it.last = append(it.last[:0], it.key...)
+		return true
+	}
+	if err := it.rows.Err(); err != nil {
 		it.err = r.fail("iterate", err)
 	}
 	it.stop(nil)
