@@ -30,7 +30,7 @@ func BenchmarkPutWatched(b *testing.B) {
 				defer db.Close()
 				accounts := store.NewTable(db, &accountSchema)
 				if watched {
-					sub := accounts.Watch(ctx)
+					sub := accounts.Watch(ctx, store.Buffer(1<<16)) // room for bursts: the watcher drains, it does not drop
 					defer sub.Close()
 					go func() {
 						for range sub.C() {
@@ -93,7 +93,7 @@ func BenchmarkWatcherOverhead(b *testing.B) {
 			bare, watched := open(), open()
 			defer bare.db.Close()
 			defer watched.db.Close()
-			sub := watched.accounts.Watch(ctx)
+			sub := watched.accounts.Watch(ctx, store.Buffer(1<<16)) // room for bursts: the watcher drains, it does not drop
 			defer sub.Close()
 			var received atomic.Int64
 			go func() {
