@@ -302,7 +302,10 @@ func (ch *Channel[E]) EmitAll(es []E) {
 }
 
 // emit copies e into a lane and queues a job record for it: in transit on
-// the dispatch goroutine, without a lock; as ingress elsewhere.
+// the dispatch goroutine, without a lock; as ingress elsewhere. EmitAll
+// does the same for a batch; the two stay apart because routing Emit
+// through a one-value batch measured 0.6 → 1.8 ns with no subscriber (Emit
+// no longer inlines) and 18 → 23.5 ns with one.
 func (cd *Conduit[E]) emit(ch *Channel[E], e E) {
 	c := cd.circuit
 	if c.onCircuit() {
