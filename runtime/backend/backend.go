@@ -117,6 +117,15 @@ type TxnLimiter interface {
 	TxnLimits() (keys, bytes int)
 }
 
+// TxnLimitsOf returns b's TxnLimits, or none (0, 0) if b is not a
+// TxnLimiter. Layers report their inner engine's limits with it.
+func TxnLimitsOf(b Backend) (keys, bytes int) {
+	if l, ok := b.(TxnLimiter); ok {
+		return l.TxnLimits()
+	}
+	return 0, 0
+}
+
 // Iterator walks a key range. It starts before the first entry: call Next
 // first. Close is idempotent and must be called.
 //

@@ -323,14 +323,12 @@ func deleteRange(ctx context.Context, b Backend, first, last []byte) error {
 // first record that reaches the byte bound, so it may pass it by one record.
 func chunkLimits(b Backend) (records, bytes int) {
 	records, bytes = restoreChunkRecords, restoreChunkBytes
-	if l, ok := b.(TxnLimiter); ok {
-		keys, size := l.TxnLimits()
-		if keys > 0 {
-			records = min(records, keys)
-		}
-		if size > 0 {
-			bytes = min(bytes, size)
-		}
+	keys, size := TxnLimitsOf(b)
+	if keys > 0 {
+		records = min(records, keys)
+	}
+	if size > 0 {
+		bytes = min(bytes, size)
 	}
 	return records, bytes
 }

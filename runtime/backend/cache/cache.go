@@ -183,12 +183,7 @@ func (b *Backend) end(registered uint64) {
 // TxnLimits implements backend.TxnLimiter with the inner engine's limits,
 // none (0, 0) when it states none, so that bulk writers such as Restore
 // keep to them through the layer.
-func (b *Backend) TxnLimits() (keys, bytes int) {
-	if l, ok := b.inner.(backend.TxnLimiter); ok {
-		return l.TxnLimits()
-	}
-	return 0, 0
-}
+func (b *Backend) TxnLimits() (keys, bytes int) { return backend.TxnLimitsOf(b.inner) }
 
 // Flush flushes the inner engine.
 func (b *Backend) Flush(ctx context.Context) error {
