@@ -173,15 +173,7 @@ func (db *DB) Close() error {
 	if db.mon != nil {
 		db.mon.stats.wait()
 	}
-	db.mu.Lock()
-	subs := make([]*subscriptionHandle, 0, len(db.subs))
-	for h := range db.subs {
-		subs = append(subs, h)
-	}
-	db.mu.Unlock()
-	for _, h := range subs {
-		h.end(ErrClosed)
-	}
+	db.endSubscriptions(func(*subscriptionHandle) bool { return true }, ErrClosed)
 	// Scans stop at their next record (or when their loop body returns),
 	// watch replays at their next event.
 	db.reads.Close()

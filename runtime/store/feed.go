@@ -144,17 +144,9 @@ func (db *DB) resync(ctx context.Context, cause error) {
 // endStore ends the subscriptions to the changes of ks (of every store,
 // if ks is nil) with err.
 func (db *DB) endStore(ks *keyspace, err error) {
-	db.mu.Lock()
-	var ends []func(error)
-	for h := range db.subs {
-		if h.store != nil && (ks == nil || h.store == ks) {
-			ends = append(ends, h.end)
-		}
-	}
-	db.mu.Unlock()
-	for _, end := range ends {
-		end(err)
-	}
+	db.endSubscriptions(func(h *subscriptionHandle) bool {
+		return h.store != nil && (ks == nil || h.store == ks)
+	}, err)
 }
 
 // feedChange turns one change of the feed into an event of t and emits it.

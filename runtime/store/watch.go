@@ -29,6 +29,22 @@ func (db *DB) untrack(h *subscriptionHandle) {
 	db.mu.Unlock()
 }
 
+// endSubscriptions ends with err the subscriptions that match accepts. They
+// are ended outside db.mu, since ending one untracks it.
+func (db *DB) endSubscriptions(match func(*subscriptionHandle) bool, err error) {
+	db.mu.Lock()
+	var ends []func(error)
+	for h := range db.subs {
+		if match(h) {
+			ends = append(ends, h.end)
+		}
+	}
+	db.mu.Unlock()
+	for _, end := range ends {
+		end(err)
+	}
+}
+
 // Watch subscribes to the store's committed changes. Cancelling ctx closes
 // the subscription. See WatchOption for filters, buffering and overflow.
 func (t *Table[K, V]) Watch(ctx context.Context, opts ...WatchOption) *Subscription[Event[K, V]] {
