@@ -52,8 +52,8 @@
 // The Backend does not split transactions itself, but it reports the
 // limits (see ServerLimits and TxnLimits) and backend.Restore keeps to
 // them; the storegen conformance suite commits up to 25,000 keys at once,
-// so it needs servers started with larger limits. Reads are paged (up to 10,000 keys and about 4 MiB a
-// request), so ranges of any size stream. A reverse range asks the server
+// so it needs servers started with larger limits. Reads are paged (up to
+// 10,000 keys and about 4 MiB a request), so ranges of any size stream. A reverse range asks the server
 // to sort each page, which costs it time in proportion to the rest of the
 // range: prefer bounded reverse ranges over large ones.
 package etcd
