@@ -139,7 +139,7 @@ func watchStream[E any](ctx context.Context, db *DB, c *substrates.Conduit[E], o
 		return sub
 	}
 	inner := c.Subscribe(func(_ substrates.Subject, r substrates.Registrar[E]) {
-		r.Register(substrates.PipeFunc[E](sub.offer))
+		r.Register(substrates.DirectFunc[E](sub.offer))
 	})
 	h := &subscriptionHandle{end: sub.end}
 	db.track(h)

@@ -101,7 +101,7 @@ func attach[K, V, E any](t *Table[K, V], ctx context.Context, sub *Subscription[
 	}
 	seq := db.seq
 	inner := t.conduit.Subscribe(func(_ substrates.Subject, r substrates.Registrar[Event[K, V]]) {
-		r.Register(substrates.PipeFunc[Event[K, V]](pipe))
+		r.Register(substrates.DirectFunc[Event[K, V]](pipe))
 	})
 	db.track(h)
 	db.commitMu.Unlock()

@@ -9,6 +9,18 @@ type PipeFunc[E any] func(e E)
 // Emit calls f(e).
 func (f PipeFunc[E]) Emit(e E) { f(e) }
 
+// DirectFunc is a PipeFunc that may run on the goroutine of the emitter
+// instead of the circuit's: it promises never to block or wait, to be safe
+// to call from any goroutine (one call at a time, in the circuit's order),
+// and not to call Await. When every pipe on a conduit is a DirectFunc and
+// the circuit has been idle for a while, Channel.EmitAll hands its values
+// to the pipes itself, sparing the wake-up of the circuit's goroutine and a
+// hand-off between goroutines; see Channel.EmitAll and DirectAfter.
+type DirectFunc[E any] func(e E)
+
+// Emit calls f(e).
+func (f DirectFunc[E]) Emit(e E) { f(e) }
+
 // Subscriber is called on the circuit's goroutine once for each channel of
 // the conduit it subscribes to — those that exist and those made later —
 // with the channel's subject and a Registrar that attaches pipes to that
@@ -37,5 +49,9 @@ func (r *registrar[E]) Register(p Pipe[E]) {
 	if p == nil {
 		panic("substrates: Register of a nil pipe")
 	}
-	r.ch.pipes = append(r.ch.pipes, registration[E]{p, r.sub})
+	_, direct := p.(DirectFunc[E])
+	if !direct {
+		r.ch.conduit.queued.Add(1)
+	}
+	r.ch.pipes = append(r.ch.pipes, registration[E]{p, r.sub, direct})
 }
