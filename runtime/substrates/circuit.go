@@ -34,7 +34,7 @@ type Circuit struct {
 	subject     Subject
 	onPanic     func(subject Subject, recovered any)
 	directAfter time.Duration // see DirectAfter
-	done    chan struct{} // closed when the dispatch goroutine has stopped
+	done        chan struct{} // closed when the dispatch goroutine has stopped
 
 	// g identifies the dispatch goroutine while it runs, 0 before and after;
 	// busy is set while it is out of its wait. Emit reads both to tell
