@@ -2,27 +2,18 @@ package bbolt
 
 import (
 	"bytes"
-	"sync"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/backend/internal/cursor"
 )
 
-// Iterator states. An iterator is open (iterOpen) until it ends closed (by its user)
-// or revoked (by its view, transaction or the engine). The backend.Iterator
-// contract keeps an iterator's calls apart from the Close of what owns it,
-// so the state is a plain field: Next pays no synchronisation per entry.
-// (Reading entries ahead in batches measured slower than single steps.)
-const (
-	iterOpen int32 = iota
-	closed
-	revoked
-)
-
-// iterator is a bbolt cursor behind the backend.Iterator contract.
+// iterator is a bbolt cursor behind the backend.Iterator contract; its Link
+// registers it with the view or transaction that opened it. (Reading
+// entries ahead in batches measured slower than single steps.)
 type iterator struct {
-	state int32
+	cursor.Link
 	// plain is set while the iterator is open, started, not done, and
 	// moves forwards in a view: Next then only steps the cursor.
 	plain   bool
@@ -41,34 +32,18 @@ type iterator struct {
 	// stays valid for the transaction's lifetime. nil in a view.
 	writes *uint64
 	seen   uint64
-
-	// owner and the list links are guarded by owner.mu.
-	owner      *iterators
-	pred, succ *iterator
 }
 
 // newIterator opens a cursor on bucket over [lo, hi) and registers it with
-// owner. The bounds are copied because the iterator reads them until it
-// ends while the caller may reuse its slices.
-func newIterator(owner *iterators, bucket *bolt.Bucket, writes *uint64, lo, hi []byte, reverse bool) backend.Iterator {
-	if len(lo) == 0 {
-		lo = nil
+// owner.
+func newIterator(owner *cursor.Set, bucket *bolt.Bucket, writes *uint64, lo, hi []byte, reverse bool) backend.Iterator {
+	lo, hi, empty := cursor.Bounds(lo, hi)
+	if empty {
+		return cursor.Failed(nil)
 	}
-	if hi != nil && bytes.Compare(lo, hi) >= 0 {
-		return failed(nil)
-	}
-	bounds := make([]byte, len(lo)+len(hi))
-	copy(bounds, lo)
-	copy(bounds[len(lo):], hi)
-	it := &iterator{bucket: bucket, cursor: bucket.Cursor(), reverse: reverse, writes: writes}
-	if lo != nil {
-		it.lo = bounds[:len(lo):len(lo)]
-	}
-	if hi != nil {
-		it.hi = bounds[len(lo):]
-	}
-	if err := owner.add(it); err != nil {
-		return failed(err)
+	it := &iterator{bucket: bucket, cursor: bucket.Cursor(), lo: lo, hi: hi, reverse: reverse, writes: writes}
+	if err := owner.Add(&it.Link, it); err != nil {
+		return cursor.Failed(err)
 	}
 	return it
 }
@@ -85,7 +60,7 @@ func (it *iterator) Next() bool {
 		it.key, it.value = k, v
 		return true
 	}
-	if it.state != iterOpen || it.done {
+	if it.done || it.Ended() {
 		return false
 	}
 	var k, v []byte
@@ -197,83 +172,18 @@ func (it *iterator) Err() error { return it.err }
 // Close implements backend.Iterator. It reports the reason if the view,
 // transaction or engine ended the iterator first.
 func (it *iterator) Close() error {
-	if it.state == iterOpen {
-		it.owner.close(it)
-	}
+	_ = it.Link.Close()
 	it.key, it.value = nil, nil
 	return it.err
 }
 
-// iterators is the set of open iterators of one view or transaction, so
-// that ending the owner ends them before its transaction closes.
-type iterators struct {
-	mu   sync.Mutex
-	head *iterator
-	// done is set once the owner ended; later iterators are refused.
-	done error
-}
-
-func (s *iterators) add(it *iterator) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.done != nil {
-		return s.done
+// Release implements cursor.Releaser: the cursor needs no closing, so it
+// only takes the iterator off its short path and, when the owner ended it,
+// records why.
+func (it *iterator) Release(reason error) error {
+	it.plain, it.key, it.value = false, nil, nil
+	if reason != nil && it.err == nil {
+		it.err = reason
 	}
-	it.owner, it.succ = s, s.head
-	if s.head != nil {
-		s.head.pred = it
-	}
-	s.head = it
 	return nil
 }
-
-// close ends it at its user's request. The owner may have revoked it in the
-// meantime; the state decides which of the two ends it.
-func (s *iterators) close(it *iterator) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if it.state == iterOpen {
-		it.state, it.plain = closed, false
-		s.unlink(it)
-	}
-}
-
-// revokeAll ends every open iterator with reason and refuses new ones. By
-// the backend.Iterator contract no call of theirs is running.
-func (s *iterators) revokeAll(reason error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.done = reason
-	for s.head != nil {
-		it := s.head
-		it.state, it.plain, it.key, it.value = revoked, false, nil, nil
-		if it.err == nil {
-			it.err = reason
-		}
-		s.unlink(it)
-	}
-}
-
-func (s *iterators) unlink(it *iterator) {
-	if it.pred != nil {
-		it.pred.succ = it.succ
-	} else {
-		s.head = it.succ
-	}
-	if it.succ != nil {
-		it.succ.pred = it.pred
-	}
-	it.pred, it.succ = nil, nil
-}
-
-// failedIterator is returned by Range when there is nothing to iterate:
-// for an empty range (err nil) or when Range failed (err says why).
-type failedIterator struct{ err error }
-
-func failed(err error) backend.Iterator { return &failedIterator{err: err} }
-
-func (f *failedIterator) Next() bool    { return false }
-func (f *failedIterator) Key() []byte   { return nil }
-func (f *failedIterator) Value() []byte { return nil }
-func (f *failedIterator) Err() error    { return f.err }
-func (f *failedIterator) Close() error  { return f.err }

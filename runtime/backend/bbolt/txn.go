@@ -6,6 +6,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/backend/internal/cursor"
 )
 
 // txn is a backend.Txn on bbolt's read-write transaction. Set copies values
@@ -18,7 +19,7 @@ type txn struct {
 	// writes counts Sets and Deletes, so open iterators know to re-seek.
 	writes uint64
 	values *arena
-	iters  iterators
+	iters  cursor.Set
 }
 
 // Get implements backend.Reader.
@@ -35,7 +36,7 @@ func (t *txn) Get(key, buf []byte) ([]byte, error) {
 // then.
 func (t *txn) Range(lo, hi []byte, reverse bool) backend.Iterator {
 	if t.done {
-		return failed(backend.ErrTxDone)
+		return cursor.Failed(backend.ErrTxDone)
 	}
 	return newIterator(&t.iters, t.bucket, &t.writes, lo, hi, reverse)
 }
@@ -74,7 +75,7 @@ func (t *txn) Delete(key []byte) error {
 // iterators return backend.ErrTxDone.
 func (t *txn) finish() {
 	t.done = true
-	t.iters.revokeAll(backend.ErrTxDone)
+	t.iters.RevokeAll(backend.ErrTxDone)
 }
 
 // end finishes the transaction and rolls it back unless it committed.

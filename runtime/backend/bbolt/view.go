@@ -7,6 +7,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/backend/internal/cursor"
 )
 
 // view is a backend.View on a read-only bbolt transaction. Its methods may
@@ -21,7 +22,7 @@ type view struct {
 	tx     *bolt.Tx
 	bucket *bolt.Bucket
 	done   error
-	iters  iterators
+	iters  cursor.Set
 }
 
 // Get implements backend.Reader.
@@ -43,13 +44,13 @@ func (v *view) Get(key, buf []byte) ([]byte, error) {
 // the contract promises them only until the next Next.
 func (v *view) Range(lo, hi []byte, reverse bool) backend.Iterator {
 	if err := v.b.gate.Enter(); err != nil {
-		return failed(err)
+		return cursor.Failed(err)
 	}
 	defer v.b.gate.Exit()
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	if v.done != nil {
-		return failed(v.done)
+		return cursor.Failed(v.done)
 	}
 	return newIterator(&v.iters, v.bucket, nil, lo, hi, reverse)
 }
@@ -75,7 +76,7 @@ func (v *view) release(reason error) error {
 		return nil
 	}
 	v.done = reason
-	v.iters.revokeAll(reason)
+	v.iters.RevokeAll(reason)
 	if err := v.tx.Rollback(); err != nil {
 		return fmt.Errorf("bbolt: close view: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	pebbledb "github.com/cockroachdb/pebble/v2"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/backend/internal/cursor"
 )
 
 // txn is a backend.Txn on a Pebble batch. Because Update admits one writer
@@ -19,7 +20,7 @@ type txn struct {
 	db    *pebbledb.DB
 	batch *pebbledb.Batch
 	done  bool
-	iters iterators
+	iters cursor.Set
 }
 
 // reader is what the transaction's reads go to: the database while
@@ -58,11 +59,11 @@ func (t *txn) Get(key, buf []byte) ([]byte, error) {
 // writes made before Range was called, not later ones.
 func (t *txn) Range(lo, hi []byte, reverse bool) backend.Iterator {
 	if t.done {
-		return failed(backend.ErrTxDone)
+		return cursor.Failed(backend.ErrTxDone)
 	}
 	r, err := t.reader()
 	if err != nil {
-		return failed(err)
+		return cursor.Failed(err)
 	}
 	return newIterator(&t.iters, lo, hi, reverse, r.NewIter)
 }
@@ -99,7 +100,7 @@ func (t *txn) Delete(key []byte) error {
 // iterators return backend.ErrTxDone.
 func (t *txn) finish() {
 	t.done = true
-	_ = t.iters.revokeAll(backend.ErrTxDone)
+	_ = t.iters.RevokeAll(backend.ErrTxDone)
 }
 
 // end finishes the transaction and closes its batch, which discards the

@@ -9,6 +9,7 @@ import (
 	pebbledb "github.com/cockroachdb/pebble/v2"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/backend/internal/cursor"
 )
 
 // view is a backend.View on a Pebble snapshot. Its methods may be called
@@ -21,7 +22,7 @@ type view struct {
 	mu    sync.RWMutex
 	snap  *pebbledb.Snapshot
 	done  error
-	iters iterators
+	iters cursor.Set
 }
 
 // Get implements backend.Reader.
@@ -42,13 +43,13 @@ func (v *view) Get(key, buf []byte) ([]byte, error) {
 // Range implements backend.Reader.
 func (v *view) Range(lo, hi []byte, reverse bool) backend.Iterator {
 	if err := v.b.gate.Enter(); err != nil {
-		return failed(err)
+		return cursor.Failed(err)
 	}
 	defer v.b.gate.Exit()
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	if v.done != nil {
-		return failed(v.done)
+		return cursor.Failed(v.done)
 	}
 	return newIterator(&v.iters, lo, hi, reverse, v.snap.NewIter)
 }
@@ -74,7 +75,7 @@ func (v *view) release(reason error) error {
 		return nil
 	}
 	v.done = reason
-	err := errors.Join(v.iters.revokeAll(reason), v.snap.Close())
+	err := errors.Join(v.iters.RevokeAll(reason), v.snap.Close())
 	if err != nil {
 		return fmt.Errorf("pebble: close view: %w", err)
 	}
