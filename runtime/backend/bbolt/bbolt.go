@@ -23,12 +23,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/backend/internal/engine"
 )
 
 // Backend is a bbolt file behind the backend.Backend interface. Its methods
@@ -43,11 +43,10 @@ type Backend struct {
 	gate backend.Gate
 	// writer is the single-writer slot, taken before bbolt's own lock so a
 	// waiting Update can give up when its context ends. It guards values.
-	writer chan struct{}
+	writer engine.Writer
 	values arena
 
-	mu    sync.Mutex
-	views map[*view]struct{} // open views, released by Close
+	views engine.Views[*view] // open views, released by Close
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -67,8 +66,7 @@ func Open(path string, opts ...Option) (*Backend, error) {
 	b := &Backend{
 		path:   path,
 		bucket: []byte(c.bucket),
-		writer: make(chan struct{}, 1),
-		views:  make(map[*view]struct{}),
+		writer: engine.NewWriter(),
 	}
 	db, err := open(path, b.bucket, &bolt.Options{
 		Timeout:         c.timeout,
@@ -181,17 +179,11 @@ func (b *Backend) View(ctx context.Context) (backend.View, error) {
 		return nil, fmt.Errorf("bbolt: view: %w", err)
 	}
 	v := &view{b: b, tx: tx, bucket: tx.Bucket(b.bucket)}
-	b.mu.Lock()
-	b.views[v] = struct{}{}
-	b.mu.Unlock()
+	b.views.Add(v)
 	return v, nil
 }
 
-func (b *Backend) untrack(v *view) {
-	b.mu.Lock()
-	delete(b.views, v)
-	b.mu.Unlock()
-}
+func (b *Backend) untrack(v *view) { b.views.Remove(v) }
 
 // Update implements backend.Backend with bbolt's read-write transaction.
 // It waits for the writer slot (giving up if ctx ends); a ctx that ends
@@ -205,12 +197,10 @@ func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error 
 		return err
 	}
 	defer b.gate.Exit()
-	select {
-	case b.writer <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := b.writer.Take(ctx); err != nil {
+		return err
 	}
-	defer func() { <-b.writer }()
+	defer b.writer.Give()
 
 	tx, err := b.db.Begin(true)
 	if err != nil {
@@ -262,12 +252,8 @@ func (b *Backend) Close() error {
 	if err := b.gate.Close(); err != nil {
 		return err
 	}
-	b.mu.Lock()
-	views := b.views
-	b.views = nil
-	b.mu.Unlock()
 	var errs []error
-	for v := range views {
+	for _, v := range b.views.TakeAll() {
 		errs = append(errs, v.release(backend.ErrClosed))
 	}
 	if err := b.db.Close(); err != nil {

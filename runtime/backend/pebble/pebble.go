@@ -17,12 +17,12 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-	"sync"
 
 	pebbledb "github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/backend/internal/engine"
 )
 
 // Backend is a Pebble database behind the backend.Backend interface. Its
@@ -41,10 +41,9 @@ type Backend struct {
 	gate backend.Gate
 	// writer is the single-writer slot: a channel rather than a mutex so a
 	// waiting Update can give up when its context ends.
-	writer chan struct{}
+	writer engine.Writer
 
-	mu    sync.Mutex
-	views map[*view]struct{} // open views, released by Close
+	views engine.Views[*view] // open views, released by Close
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -75,8 +74,7 @@ func Open(dir string, opts ...Option) (*Backend, error) {
 		dir:    dir,
 		commit: pebbledb.NoSync,
 		walOff: po.DisableWAL,
-		writer: make(chan struct{}, 1),
-		views:  make(map[*view]struct{}),
+		writer: engine.NewWriter(),
 	}
 	if c.sync && !po.DisableWAL {
 		b.commit = pebbledb.Sync
@@ -151,17 +149,11 @@ func (b *Backend) View(ctx context.Context) (backend.View, error) {
 	}
 	defer b.gate.Exit()
 	v := &view{b: b, snap: b.db.NewSnapshot()}
-	b.mu.Lock()
-	b.views[v] = struct{}{}
-	b.mu.Unlock()
+	b.views.Add(v)
 	return v, nil
 }
 
-func (b *Backend) untrack(v *view) {
-	b.mu.Lock()
-	delete(b.views, v)
-	b.mu.Unlock()
-}
+func (b *Backend) untrack(v *view) { b.views.Remove(v) }
 
 // Update implements backend.Backend. It waits for the writer slot (giving
 // up if ctx ends), runs fn on a batch and commits the batch with
@@ -175,12 +167,10 @@ func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error 
 		return err
 	}
 	defer b.gate.Exit()
-	select {
-	case b.writer <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := b.writer.Take(ctx); err != nil {
+		return err
 	}
-	defer func() { <-b.writer }()
+	defer b.writer.Give()
 
 	// end runs on return and while a panic unwinds, which rolls back an
 	// uncommitted batch; the panic then carries on to the caller.
@@ -232,12 +222,8 @@ func (b *Backend) Close() error {
 	if err := b.gate.Close(); err != nil {
 		return err
 	}
-	b.mu.Lock()
-	views := b.views
-	b.views = nil
-	b.mu.Unlock()
 	var errs []error
-	for v := range views {
+	for _, v := range b.views.TakeAll() {
 		errs = append(errs, v.release(backend.ErrClosed))
 	}
 	if err := b.db.Close(); err != nil {

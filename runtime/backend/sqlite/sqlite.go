@@ -21,11 +21,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	sqlitedrv "modernc.org/sqlite"
 
 	"github.com/synapsed/storegen/runtime/backend"
+	"github.com/synapsed/storegen/runtime/backend/internal/engine"
 )
 
 // The database's identity, checked by Open: applicationID ("SGKV") marks a
@@ -89,10 +89,9 @@ type Backend struct {
 	gate backend.Gate
 	// writer is the single-writer slot: a channel rather than a mutex so a
 	// waiting Update can give up when its context ends.
-	writer chan struct{}
+	writer engine.Writer
 
-	mu    sync.Mutex
-	views map[*view]struct{} // open views, released by Close
+	views engine.Views[*view] // open views, released by Close
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -114,8 +113,7 @@ func Open(path string, opts ...Option) (*Backend, error) {
 		path:   path,
 		file:   file,
 		sync:   c.sync,
-		writer: make(chan struct{}, 1),
-		views:  make(map[*view]struct{}),
+		writer: engine.NewWriter(),
 	}
 	if err := b.open(c); err != nil {
 		_ = b.closeDatabases()
@@ -307,17 +305,11 @@ func (b *Backend) View(ctx context.Context) (backend.View, error) {
 		return nil, b.wrap("view", err)
 	}
 	v := newView(b, tx)
-	b.mu.Lock()
-	b.views[v] = struct{}{}
-	b.mu.Unlock()
+	b.views.Add(v)
 	return v, nil
 }
 
-func (b *Backend) untrack(v *view) {
-	b.mu.Lock()
-	delete(b.views, v)
-	b.mu.Unlock()
-}
+func (b *Backend) untrack(v *view) { b.views.Remove(v) }
 
 // Update implements backend.Backend. It waits for the writer slot (giving
 // up if ctx ends), begins an IMMEDIATE transaction on the write connection,
@@ -332,12 +324,10 @@ func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error 
 		return err
 	}
 	defer b.gate.Exit()
-	select {
-	case b.writer <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := b.writer.Take(ctx); err != nil {
+		return err
 	}
-	defer func() { <-b.writer }()
+	defer b.writer.Give()
 
 	tx, err := b.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -387,12 +377,10 @@ func (b *Backend) Flush(ctx context.Context) error {
 	defer b.gate.Exit()
 	// The writer slot keeps this process's commits out while the log is
 	// synced and checkpointed.
-	select {
-	case b.writer <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := b.writer.Take(ctx); err != nil {
+		return err
 	}
-	defer func() { <-b.writer }()
+	defer b.writer.Give()
 	if !b.sync {
 		if err := syncFile(b.file + "-wal"); err != nil {
 			return fmt.Errorf("sqlite: flush %s: %w", b.path, err)
@@ -438,12 +426,8 @@ func (b *Backend) Close() error {
 	if err := b.gate.Close(); err != nil {
 		return err
 	}
-	b.mu.Lock()
-	views := b.views
-	b.views = nil
-	b.mu.Unlock()
 	var errs []error
-	for v := range views {
+	for _, v := range b.views.TakeAll() {
 		errs = append(errs, v.release(backend.ErrClosed))
 	}
 	if err := b.closeDatabases(); err != nil {

@@ -47,9 +47,7 @@ func (b *Backend) Stats(ctx context.Context) (backend.Stats, error) {
 			sizes[suffix] = info.Size()
 		}
 	}
-	b.mu.Lock()
-	views := len(b.views)
-	b.mu.Unlock()
+	views := b.views.Len()
 	return backend.Stats{
 		Engine:    "sqlite",
 		Keys:      keys,
