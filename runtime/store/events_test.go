@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/store"
 )
 
@@ -204,7 +205,7 @@ func TestWatchFilters(t *testing.T) {
 	wrong := accounts.Watch(ctx, store.WatchKey(42))
 	_, open := <-wrong.C()
 	assert.False(t, open)
-	assert.ErrorContains(t, wrong.Err(), "key filter of type int")
+	assert.ErrorContains(t, wrong.Err(), "key filter 42 of type int does not convert to the store's key type string")
 
 	for _, id := range []string{"a", "b", "c", "d"} {
 		require.NoError(t, accounts.Put(ctx, account{ID: id, Email: id}))
@@ -220,6 +221,53 @@ func TestWatchFilters(t *testing.T) {
 	assert.Equal(t, "a", d.Key)
 	quiet(t, byKey)
 	quiet(t, byRange)
+}
+
+// TestWatchKeyConverts watches a uint16-keyed store with untyped constants,
+// which Go infers as int.
+func TestWatchKeyConverts(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openOn(t, engines[0])
+	byAge := store.NewTable(db, &store.Schema[uint16, account]{
+		Name:      "byage",
+		AppendKey: func(dst []byte, k uint16) []byte { return codec.AppendKeyUint(dst, uint64(k)) },
+		KeyOf:     func(v *account) uint16 { return uint16(v.Age) },
+		Encode:    encodeAccount,
+		Decode:    decodeAccount,
+	})
+	seven := byAge.Watch(ctx, store.WatchKey(7))
+	defer seven.Close()
+	teens := byAge.Watch(ctx, store.WatchRange(13, 20))
+	defer teens.Close()
+	negative := byAge.Watch(ctx, store.WatchKey(-7))
+	_, open := <-negative.C()
+	assert.False(t, open)
+	assert.ErrorContains(t, negative.Err(), "does not convert")
+
+	for _, age := range []int{6, 7, 13, 19, 20} {
+		require.NoError(t, byAge.Put(ctx, account{ID: fmt.Sprint(age), Age: age}))
+	}
+	select {
+	case e := <-seven.C():
+		assert.Equal(t, uint16(7), e.Key)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event for key 7")
+	}
+	for _, want := range []uint16{13, 19} {
+		select {
+		case e := <-teens.C():
+			assert.Equal(t, want, e.Key)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no event for key %d", want)
+		}
+	}
+	select {
+	case e := <-seven.C():
+		t.Fatalf("unexpected event %+v", e)
+	case e := <-teens.C():
+		t.Fatalf("unexpected event %+v", e)
+	case <-time.After(50 * time.Millisecond):
+	}
 }
 
 func TestWatchExistingThenLive(t *testing.T) {

@@ -61,13 +61,16 @@ func Kinds(kinds ...EventKind) WatchOption {
 // then live changes, with no gap and no duplicate between the two.
 func Existing() WatchOption { return func(c *watchConfig) { c.existing = true } }
 
-// WatchKey delivers only events of the record with key k. K must be the
-// store's key type; a mismatch ends the subscription with an error.
+// WatchKey delivers only events of the record with key k. K is the
+// store's key type, or a number or string type that converts to it
+// without loss (WatchKey(7) watches key 7 of an int64, uint16 or named
+// integer key); any other type ends the subscription with an error.
 func WatchKey[K any](k K) WatchOption {
 	return func(c *watchConfig) { c.key, c.hasKey = k, true }
 }
 
-// WatchRange delivers only events of keys from <= key < to.
+// WatchRange delivers only events of keys from <= key < to. from and to
+// convert to the store's key type like WatchKey's k.
 func WatchRange[K any](from, to K) WatchOption {
 	return func(c *watchConfig) { c.from, c.to, c.hasRange = from, to, true }
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"reflect"
 
 	"github.com/synapsed/storegen/runtime/backend"
 	"github.com/synapsed/storegen/runtime/substrates"
@@ -149,7 +150,7 @@ func (t *Table[K, V]) watchFilter(cfg *watchConfig) (func(*Event[K, V]) bool, []
 	var match func(enc []byte) bool
 	switch {
 	case cfg.hasKey:
-		k, ok := cfg.key.(K)
+		k, ok := keyAs[K](cfg.key)
 		if !ok {
 			return nil, nil, nil, t.keyTypeError(cfg.key)
 		}
@@ -158,8 +159,8 @@ func (t *Table[K, V]) watchFilter(cfg *watchConfig) (func(*Event[K, V]) bool, []
 		lo = append(lo, want...)
 		hi = append(append([]byte(nil), lo...), 0)
 	case cfg.hasRange:
-		from, ok1 := cfg.from.(K)
-		to, ok2 := cfg.to.(K)
+		from, ok1 := keyAs[K](cfg.from)
+		to, ok2 := keyAs[K](cfg.to)
 		if !ok1 || !ok2 {
 			return nil, nil, nil, t.keyTypeError(cfg.from)
 		}
@@ -191,5 +192,61 @@ func (t *Table[K, V]) watchFilter(cfg *watchConfig) (func(*Event[K, V]) bool, []
 
 func (t *Table[K, V]) keyTypeError(got any) error {
 	var k K
-	return &OpError{Store: t.s.Name, Op: "Watch", Err: fmt.Errorf("key filter of type %T, store key type is %T", got, k)}
+	return &OpError{Store: t.s.Name, Op: "Watch", Err: fmt.Errorf("key filter %v of type %T does not convert to the store's key type %T", got, got, k)}
+}
+
+// keyAs returns the key filter x as a K: x itself if it is one, or else x
+// converted, if x and K are both numbers, or both strings or byte slices,
+// and the conversion loses nothing. So WatchKey(7) works for any integer
+// key, though Go infers 7 as an int, and WatchKey("a") for a named string
+// type.
+func keyAs[K any](x any) (K, bool) {
+	if k, ok := x.(K); ok {
+		return k, true
+	}
+	var zero K
+	from, to := reflect.ValueOf(x), reflect.TypeFor[K]()
+	if !from.IsValid() || classOf(from.Type()) == 0 || classOf(from.Type()) != classOf(to) || !from.CanConvert(to) {
+		return zero, false
+	}
+	k := from.Convert(to)
+	if classOf(to) == text {
+		return k.Interface().(K), true // strings and bytes convert whole
+	}
+	if back := k.Convert(from.Type()); !back.Equal(from) || negative(k) != negative(from) {
+		return zero, false // out of range, or a fraction lost
+	}
+	return k.Interface().(K), true
+}
+
+// Classes of key types that convert into each other by value.
+const (
+	number = 1 + iota
+	text
+)
+
+func classOf(t reflect.Type) int {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return number
+	case reflect.String:
+		return text
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return text
+		}
+	}
+	return 0
+}
+
+func negative(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return v.Int() < 0
+	case reflect.Float32, reflect.Float64:
+		return v.Float() < 0
+	}
+	return false
 }
