@@ -640,18 +640,23 @@ func (t *Table[K, V]) getIn(r backend.Reader, sc *scratch, k K) (V, error) {
 
 func (t *Table[K, V]) getUnique(r backend.Reader, ix int, ik []byte) (V, error) {
 	var v V
-	entry := append(append([]byte{}, t.indexPrefix[ix]...), ik...)
-	pk, err := r.Get(entry, nil)
+	sc := t.db.getScratch()
+	defer t.db.putScratch(sc)
+	sc.idx = append(append(sc.idx[:0], t.indexPrefix[ix]...), ik...)
+	pk, err := r.Get(sc.idx, sc.aux[:0])
 	if err != nil {
 		if errors.Is(err, backend.ErrNotFound) {
 			err = ErrNotFound
 		}
 		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, err)
 	}
-	val, err := r.Get(append(append([]byte{}, t.valuePrefix...), pk...), nil)
+	sc.aux = pk
+	sc.key = append(append(sc.key[:0], t.valuePrefix...), pk...)
+	val, err := r.Get(sc.key, sc.val[:0])
 	if err != nil {
 		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, fmt.Errorf("%w: index entry points at a missing record", ErrCorrupt))
 	}
+	sc.val = val
 	if v, err = t.decodeOut(val); err != nil {
 		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, err)
 	}
