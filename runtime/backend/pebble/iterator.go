@@ -13,6 +13,9 @@ import (
 // Link registers it with the view or transaction that opened it.
 type iterator struct {
 	cursor.Link
+	// forward is set while the iterator is open, started, not done, and
+	// moves forwards: Next then only steps Pebble's iterator.
+	forward bool
 	it      *pebbledb.Iterator
 	reverse bool
 	started bool
@@ -44,6 +47,18 @@ func newIterator(owner *cursor.Set, lo, hi []byte, reverse bool, open func(*pebb
 
 // Next implements backend.Iterator.
 func (it *iterator) Next() bool {
+	if it.forward {
+		// The common case, kept short: forwards, under way, no error.
+		if it.it.Next() {
+			v, err := it.it.ValueAndErr()
+			if err != nil {
+				return it.finish(fmt.Errorf("pebble: iterate: %w", err))
+			}
+			it.key, it.value = it.it.Key(), v
+			return true
+		}
+		return it.finish(nil)
+	}
 	if it.done || it.Ended() {
 		return false
 	}
@@ -61,23 +76,38 @@ func (it *iterator) Next() bool {
 	default:
 		ok = it.it.Next()
 	}
-	if ok {
-		// Values are read eagerly: Pebble stores them inline in its blocks
-		// (value separation is off unless Options turn it on), so this is a
-		// slice header.
-		var err error
-		it.key = it.it.Key()
-		if it.value, err = it.it.ValueAndErr(); err != nil {
-			ok, it.err = false, fmt.Errorf("pebble: iterate: %w", err)
-		}
-	}
 	if !ok {
-		it.done, it.key, it.value = true, nil, nil
-		if err := it.it.Error(); err != nil && it.err == nil {
-			it.err = fmt.Errorf("pebble: iterate: %w", err)
+		return it.finish(nil)
+	}
+	it.forward = !it.reverse
+	return it.read()
+}
+
+// read takes the entry Pebble's iterator is on. Values are read eagerly:
+// Pebble stores them inline in its blocks (value separation is off unless
+// Options turn it on), so this is a slice header.
+func (it *iterator) read() bool {
+	v, err := it.it.ValueAndErr()
+	if err != nil {
+		return it.finish(fmt.Errorf("pebble: iterate: %w", err))
+	}
+	it.key, it.value = it.it.Key(), v
+	return true
+}
+
+// finish ends the iteration, with err or the error Pebble's iterator
+// reports, if any.
+func (it *iterator) finish(err error) bool {
+	it.forward, it.done, it.key, it.value = false, true, nil, nil
+	if err == nil {
+		if err = it.it.Error(); err != nil {
+			err = fmt.Errorf("pebble: iterate: %w", err)
 		}
 	}
-	return ok
+	if it.err == nil {
+		it.err = err
+	}
+	return false
 }
 
 // Key implements backend.Iterator. It is nil once the iterator ended, so a
@@ -101,7 +131,7 @@ func (it *iterator) Close() error {
 // Release implements cursor.Releaser: it closes Pebble's iterator, at the
 // user's request (reason nil) or because the owner ended.
 func (it *iterator) Release(reason error) error {
-	it.key, it.value = nil, nil
+	it.forward, it.key, it.value = false, nil, nil
 	err := it.it.Close()
 	switch {
 	case it.err != nil:
