@@ -366,18 +366,6 @@ func TestReverseOverEmptyLeaves(t *testing.T) {
 	}))
 }
 
-func TestUpdateCancelledWhileRunning(t *testing.T) {
-	b := openTemp(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	err := b.Update(ctx, func(tx backend.Txn) error {
-		cancel()
-		return tx.Set([]byte("k"), []byte("v"))
-	})
-	assert.ErrorIs(t, err, context.Canceled)
-	_, err = b.Get(t.Context(), []byte("k"), nil)
-	assert.ErrorIs(t, err, backend.ErrNotFound, "a cancelled transaction committed")
-}
-
 func TestPath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db.bolt")
 	b, err := Open(path)

@@ -17,7 +17,7 @@ import (
 
 // testContext checks that Get, View and Update refuse a context that has
 // already ended, with an error matching the context's, and that such an
-// Update writes nothing.
+// Update writes nothing; nor does one whose context ends while fn runs.
 func (s *suite) testContext(t *testing.T) {
 	past, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
 	defer cancel()
@@ -47,6 +47,14 @@ func (s *suite) testContext(t *testing.T) {
 		assert.ErrorIs(t, err, c.want, "%s: Update", c.name)
 	}
 	assertEntries(t, []entry{{"k", "v"}}, contents(t, b), "an Update with an ended context wrote")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	err := b.Update(ctx, func(txn backend.Txn) error {
+		cancel()
+		return txn.Set([]byte("written"), []byte("x"))
+	})
+	assert.ErrorIs(t, err, context.Canceled, "an Update whose context ends while fn runs")
+	assertEntries(t, []entry{{"k", "v"}}, contents(t, b), "an Update whose context ended while fn ran committed")
 }
 
 // testClosed checks that every method of a closed engine, and of a view

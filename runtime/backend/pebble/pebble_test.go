@@ -244,18 +244,6 @@ func TestUpdateWaitsForWriterWithContext(t *testing.T) {
 	require.NoError(t, <-done)
 }
 
-func TestUpdateCancelledWhileRunning(t *testing.T) {
-	b := openTemp(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	err := b.Update(ctx, func(tx backend.Txn) error {
-		cancel()
-		return tx.Set([]byte("k"), []byte("v"))
-	})
-	assert.ErrorIs(t, err, context.Canceled)
-	_, err = b.Get(t.Context(), []byte("k"), nil)
-	assert.ErrorIs(t, err, backend.ErrNotFound, "a cancelled transaction committed")
-}
-
 func TestStatsFigures(t *testing.T) {
 	b := openTemp(t)
 	conformance.Put(t, b, "a", "1", "b", "2")
