@@ -65,7 +65,7 @@ func TestIntKeyOrder(t *testing.T) {
 }
 
 // TestWatchKeyTypes checks that store.WatchKey and store.WatchRange take
-// the key type as it is inferred: a constant must be converted to Seq.
+// the key type, or a constant Go infers as int, which converts to Seq.
 func TestWatchKeyTypes(t *testing.T) {
 	ctx := context.Background()
 	db, err := store.Open(memory.New())
@@ -74,13 +74,15 @@ func TestWatchKeyTypes(t *testing.T) {
 	events := NewEventStore(db)
 	counters := NewCounterStore(db)
 
-	wrong := events.Watch(ctx, store.WatchKey(2))
+	wrong := events.Watch(ctx, store.WatchKey("2"))
 	_, open := <-wrong.C()
-	require.False(t, open, "an int is not a Seq")
-	require.ErrorContains(t, wrong.Err(), "key filter of type int")
+	require.False(t, open, "a string is not a Seq")
+	require.ErrorContains(t, wrong.Err(), "key filter 2 of type string does not convert")
 
 	one := events.Watch(ctx, store.WatchKey(Seq(2)))
 	defer one.Close()
+	untyped := events.Watch(ctx, store.WatchKey(2))
+	defer untyped.Close()
 	span := events.Watch(ctx, store.WatchRange[Seq](-1, 3))
 	defer span.Close()
 	big := counters.Watch(ctx, store.WatchKey(uint64(1<<40)))
@@ -100,6 +102,7 @@ func TestWatchKeyTypes(t *testing.T) {
 		return 0
 	}
 	require.Equal(t, Seq(2), next(one.C()))
+	require.Equal(t, Seq(2), next(untyped.C()))
 	require.Equal(t, Seq(2), next(span.C()))
 	select {
 	case e := <-big.C():
