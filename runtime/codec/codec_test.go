@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -262,4 +263,22 @@ func TestStringsShareOneCopy(t *testing.T) {
 	}); n != 1 {
 		t.Errorf("%v allocations for two strings, want 1", n)
 	}
+}
+
+// TestIntFieldLayout pins the integer fields to the format: header, one
+// length byte, then the (zig-zag) varint, at every varint width.
+func TestIntFieldLayout(t *testing.T) {
+	header := codec.AppendHeader(nil, 0x01020304, 0x0506)
+	want := func(payload []byte) []byte {
+		return append(append(append([]byte(nil), header...), byte(len(payload))), payload...)
+	}
+	for _, v := range []int64{0, 1, -1, 63, -64, 64, -65, 8191, -8192, 8192, 1 << 40, -(1 << 40), math.MaxInt64, math.MinInt64} {
+		got := codec.AppendIntField(nil, 0x01020304, 0x0506, v)
+		assert.Equal(t, want(binary.AppendVarint(nil, v)), got, "int %d", v)
+	}
+	for _, v := range []uint64{0, 1, 127, 128, 16383, 16384, 1 << 63, math.MaxUint64} {
+		got := codec.AppendUintField(nil, 0x01020304, 0x0506, v)
+		assert.Equal(t, want(binary.AppendUvarint(nil, v)), got, "uint %d", v)
+	}
+	assert.Equal(t, []byte{4, 3, 2, 1, 6, 5}, header, "little-endian id, then type")
 }

@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"time"
 )
 
@@ -43,10 +44,11 @@ import (
 // Version is the first byte of every stored value.
 const Version byte = 1
 
-// AppendHeader appends a field header without its length.
+// AppendHeader appends a field header without its length, in one append:
+// generated code passes constants, so this is one capacity check and six
+// stores.
 func AppendHeader(dst []byte, id uint32, typ uint16) []byte {
-	dst = binary.LittleEndian.AppendUint32(dst, id)
-	return binary.LittleEndian.AppendUint16(dst, typ)
+	return append(dst, byte(id), byte(id>>8), byte(id>>16), byte(id>>24), byte(typ), byte(typ>>8))
 }
 
 // Begin reserves one byte for a length that End fills in, and returns the
@@ -92,15 +94,22 @@ func AppendBytesField(dst []byte, id uint32, typ uint16, b []byte) []byte {
 
 // AppendIntField appends a signed integer field.
 func AppendIntField(dst []byte, id uint32, typ uint16, v int64) []byte {
-	dst, mark := BeginField(dst, id, typ)
-	return End(binary.AppendVarint(dst, v), mark)
+	// Zig-zag, as binary.AppendVarint does.
+	ux := uint64(v) << 1
+	if v < 0 {
+		ux = ^ux
+	}
+	return AppendUintField(dst, id, typ, ux)
 }
 
 // AppendUintField appends an unsigned integer field.
 func AppendUintField(dst []byte, id uint32, typ uint16, v uint64) []byte {
-	dst, mark := BeginField(dst, id, typ)
-	return End(binary.AppendUvarint(dst, v), mark)
+	dst = append(AppendHeader(dst, id, typ), uvarintLen(v))
+	return binary.AppendUvarint(dst, v)
 }
+
+// uvarintLen returns how many bytes binary.AppendUvarint writes for v.
+func uvarintLen(v uint64) byte { return byte((bits.Len64(v|1) + 6) / 7) }
 
 // AppendBoolField appends a bool field.
 func AppendBoolField(dst []byte, id uint32, typ uint16, v bool) []byte {
