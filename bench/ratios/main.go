@@ -19,19 +19,17 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/synapsed/storegen/internal/benchrun"
 )
 
 func main() {
@@ -73,21 +71,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if _, err := os.Stat(bin); err != nil {
 			continue // no test files
 		}
-		samples := map[string][]sample{}
-		for r := range *rounds {
-			fmt.Fprintf(stderr, "ratios: %s round %d/%d\n", pkg, r+1, *rounds)
-			cmd := exec.Command(bin, "-test.run", "^$", "-test.bench", *bench,
-				"-test.benchmem", "-test.count", "1", "-test.benchtime", *benchtime)
-			cmd.Dir = pkgDir(pkg)
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, stderr
-			if err := cmd.Run(); err != nil {
-				fmt.Fprintf(stderr, "ratios: run %s: %v\n%s", pkg, err, out.Bytes())
-				return 1
-			}
-			for name, s := range parse(&out) {
-				samples[name] = append(samples[name], s)
-			}
+		run := benchrun.Run{Bin: bin, Dir: pkgDir(pkg), Bench: *bench, Benchtime: *benchtime, Progress: stderr}
+		samples, err := run.Rounds(*rounds)
+		if err != nil {
+			fmt.Fprintln(stderr, "ratios:", err)
+			return 1
 		}
 		results = append(results, pairs(pkg, samples)...)
 	}
@@ -117,62 +105,26 @@ func pkgDir(pkg string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// sample is one result line. ns is the time compared: the benchmark's
-// cpu-ns/op when it reports one, else its ns/op.
-type sample struct {
-	ns, allocs float64
-	cpu        bool
-}
-
-// benchName matches the start of a result line such as
-// "BenchmarkGet/native-2  1000  1611 ns/op  1502 cpu-ns/op  0 B/op  0 allocs/op";
-// metric matches each "value unit" pair after it.
-var (
-	benchName = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s`)
-	metric    = regexp.MustCompile(`([\d.]+) (\S+/op)`)
-)
-
-func parse(r io.Reader) map[string]sample {
-	got := map[string]sample{}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := sc.Text()
-		name := benchName.FindStringSubmatch(line)
-		if name == nil {
-			continue
-		}
-		var s sample
-		for _, m := range metric.FindAllStringSubmatch(line, -1) {
-			v, _ := strconv.ParseFloat(m[1], 64)
-			switch m[2] {
-			case "ns/op":
-				if !s.cpu {
-					s.ns = v
-				}
-			case "cpu-ns/op":
-				s.ns, s.cpu = v, true
-			case "allocs/op":
-				s.allocs = v
-			}
-		}
-		got[name[1]] = s
-	}
-	return got
-}
-
 type result struct {
 	pkg, name       string
-	native, backend sample
+	native, backend side
 	// ratio is the median of the rounds' ratios, low and high their range,
 	// which shows how noisy the run was.
 	ratio, low, high float64
+}
+
+// side is one half of a pair: the medians of its rounds' time (see
+// benchrun.Sample.Time) and allocations.
+type side struct {
+	ns, allocs float64
+	cpu        bool
 }
 
 // pairs matches X/native with X/backend and takes the median of each and
 // of the per-round ratios. The two halves of a round ran back to back, so
 // their ratio is steadier than the ratio of medians when the machine's
 // load drifts between rounds.
-func pairs(pkg string, samples map[string][]sample) []result {
+func pairs(pkg string, samples map[string][]benchrun.Sample) []result {
 	var out []result
 	for name, native := range samples {
 		base, ok := strings.CutSuffix(name, "/native")
@@ -185,37 +137,26 @@ func pairs(pkg string, samples map[string][]sample) []result {
 		}
 		ratios := make([]float64, len(native))
 		for i := range native {
-			ratios[i] = backend[i].ns / native[i].ns
+			b, _ := backend[i].Time()
+			n, _ := native[i].Time()
+			ratios[i] = b / n
 		}
-		out = append(out, result{pkg: pkg, name: base, native: median(native), backend: median(backend),
-			ratio: medianOf(ratios), low: slices.Min(ratios), high: slices.Max(ratios)})
+		r := benchrun.SpreadOf(ratios)
+		out = append(out, result{pkg: pkg, name: base, native: medians(native), backend: medians(backend),
+			ratio: r.Med, low: r.Lo, high: r.Hi})
 	}
 	slices.SortFunc(out, func(a, b result) int { return strings.Compare(a.name, b.name) })
 	return out
 }
 
-func medianOf(v []float64) float64 {
-	v = slices.Clone(v)
-	slices.Sort(v)
-	if n := len(v); n%2 == 0 {
-		return (v[n/2-1] + v[n/2]) / 2
+func medians(s []benchrun.Sample) side {
+	ns, allocs := make([]float64, len(s)), make([]float64, len(s))
+	var cpu bool
+	for i, x := range s {
+		ns[i], cpu = x.Time()
+		allocs[i] = x["allocs/op"]
 	}
-	return v[len(v)/2]
-}
-
-func median(s []sample) sample {
-	pick := func(f func(sample) float64) float64 {
-		v := make([]float64, len(s))
-		for i, x := range s {
-			v[i] = f(x)
-		}
-		return medianOf(v)
-	}
-	return sample{
-		ns:     pick(func(x sample) float64 { return x.ns }),
-		allocs: pick(func(x sample) float64 { return x.allocs }),
-		cpu:    s[0].cpu,
-	}
+	return side{ns: benchrun.SpreadOf(ns).Med, allocs: benchrun.SpreadOf(allocs).Med, cpu: cpu}
 }
 
 func report(w io.Writer, results []result, rounds int) {
@@ -227,7 +168,7 @@ func report(w io.Writer, results []result, rounds int) {
 			time = "cpu"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%.3f\t%.2f–%.2f\t%.0f\t%.0f\t%s\t\n",
-			filepath.Base(r.pkg), strings.TrimPrefix(r.name, "Benchmark"),
+			filepath.Base(r.pkg), r.name,
 			r.native.ns, r.backend.ns, r.ratio, r.low, r.high, r.native.allocs, r.backend.allocs, time)
 	}
 	tw.Flush()

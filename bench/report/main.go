@@ -22,20 +22,18 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/synapsed/storegen/internal/benchrun"
 )
 
 // suite is one test binary: a package directory, relative to the module
@@ -105,7 +103,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	// A suite that fails to build or run leaves its comparisons missing,
 	// which the table shows as failures; the others are still reported.
-	samples := map[string]map[string][]sample{} // suite -> benchmark -> rounds
+	samples := map[string]map[string][]benchrun.Sample{} // suite -> benchmark -> rounds
 	failed := false
 	for _, s := range suites {
 		got, err := runSuite(s, tmp, *rounds, *benchtime, stderr)
@@ -134,82 +132,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // runSuite builds s's test binary and runs it rounds times, returning each
 // benchmark's samples in round order.
-func runSuite(s suite, tmp string, rounds int, benchtime string, stderr io.Writer) (map[string][]sample, error) {
+func runSuite(s suite, tmp string, rounds int, benchtime string, stderr io.Writer) (map[string][]benchrun.Sample, error) {
 	bin := filepath.Join(tmp, s.name+".test")
 	build := exec.Command("go", "test", "-c", "-o", bin, ".")
 	build.Dir = s.dir
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build %s: %v\n%s", s.dir, err, out)
 	}
-	got := map[string][]sample{}
-	for r := range rounds {
-		fmt.Fprintf(stderr, "report: %s round %d/%d\n", s.dir, r+1, rounds)
-		cmd := exec.Command(bin, "-test.run", "^$", "-test.bench", ".",
-			"-test.benchmem", "-test.count", "1", "-test.benchtime", benchtime)
-		cmd.Dir = s.dir
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, stderr
-		if err := cmd.Run(); err != nil {
-			return got, fmt.Errorf("run %s: %v\n%s", s.dir, err, out.Bytes())
-		}
-		for name, smp := range parse(&out) {
-			got[name] = append(got[name], smp)
-		}
-	}
-	return got, nil
+	return benchrun.Run{Bin: bin, Dir: s.dir, Bench: ".", Benchtime: benchtime, Progress: stderr}.Rounds(rounds)
 }
 
-// sample is one benchmark result line: its metrics by unit ("ns/op",
-// "allocs/op", "cpu-ns/op", …).
-type sample map[string]float64
-
-// benchLine matches a result line such as
-// "BenchmarkGet/typed-2  1000  1611 ns/op  0 B/op  0 allocs/op"
-// and captures the name without Benchmark and the -GOMAXPROCS suffix.
-var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
-
-func parse(r io.Reader) map[string]sample {
-	got := map[string]sample{}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		m := benchLine.FindStringSubmatch(sc.Text())
-		if m == nil {
-			continue
-		}
-		s := sample{}
-		f := strings.Fields(m[2])
-		for i := 0; i+1 < len(f); i += 2 {
-			if v, err := strconv.ParseFloat(f[i], 64); err == nil {
-				s[f[i+1]] = v
-			}
-		}
-		got[m[1]] = s
-	}
-	return got
-}
-
-// spread is the median of a series and its range.
-type spread struct{ med, lo, hi float64 }
+// spread prints a benchrun.Spread as "median [min–max]".
+type spread struct{ benchrun.Spread }
 
 func (s spread) String() string {
-	return fmt.Sprintf("%s [%s–%s]", sig(s.med), sig(s.lo), sig(s.hi))
+	return fmt.Sprintf("%s [%s–%s]", sig(s.Med), sig(s.Lo), sig(s.Hi))
 }
 
-func spreadOf(v []float64) spread {
-	if len(v) == 0 {
-		return spread{}
-	}
-	v = slices.Sorted(slices.Values(v))
-	med := v[len(v)/2]
-	if n := len(v); n%2 == 0 {
-		med = (v[n/2-1] + v[n/2]) / 2
-	}
-	return spread{med: med, lo: v[0], hi: v[len(v)-1]}
-}
+func spreadOf(v []float64) spread { return spread{benchrun.SpreadOf(v)} }
 
 // metric returns unit's value in each round; rounds lacking it are left
 // out.
-func metric(s []sample, unit string) []float64 {
+func metric(s []benchrun.Sample, unit string) []float64 {
 	var out []float64
 	for _, x := range s {
 		if v, ok := x[unit]; ok {
@@ -222,7 +166,7 @@ func metric(s []sample, unit string) []float64 {
 // ratios returns, round by round, the comparison's ratio of unit: the
 // baseline over the candidate for a speedup, the other way round for an
 // overhead.
-func (c comparison) ratios(base, cand []sample, unit string) []float64 {
+func (c comparison) ratios(base, cand []benchrun.Sample, unit string) []float64 {
 	var out []float64
 	for i := range min(len(base), len(cand)) {
 		b, okb := base[i][unit]
@@ -289,7 +233,7 @@ func sig(v float64) string {
 // judged is the unit targets are judged on: the processor time per
 // operation where both halves of a pair report it, as bench/ratios does,
 // else wall-clock time.
-func judged(base, cand []sample) string {
+func judged(base, cand []benchrun.Sample) string {
 	if len(metric(base, "cpu-ns/op")) == len(base) && len(metric(cand, "cpu-ns/op")) == len(cand) {
 		return "cpu-ns/op"
 	}
@@ -297,7 +241,7 @@ func judged(base, cand []sample) string {
 }
 
 // report prints the table and reports whether every target was met.
-func report(w io.Writer, samples map[string]map[string][]sample, timing genTiming, rounds int) bool {
+func report(w io.Writer, samples map[string]map[string][]benchrun.Sample, timing genTiming, rounds int) bool {
 	all := true
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "comparison\tbaseline\tstoregen\tratio [range]\twall-clock ratio [range]\tallocs/op\ttarget\t")
@@ -310,30 +254,30 @@ func report(w io.Writer, samples map[string]map[string][]sample, timing genTimin
 		}
 		unit := judged(base, cand)
 		r := spreadOf(c.ratios(base, cand, unit))
-		ok := c.met(r.med)
+		ok := c.met(r.Med)
 		all = all && ok
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s→%s\t%s\t%s\n", c.what,
-			nsText(spreadOf(metric(base, unit)).med), nsText(spreadOf(metric(cand, unit)).med),
+			nsText(spreadOf(metric(base, unit)).Med), nsText(spreadOf(metric(cand, unit)).Med),
 			r, spreadOf(c.ratios(base, cand, "ns/op")),
-			sig(spreadOf(metric(base, "allocs/op")).med), sig(spreadOf(metric(cand, "allocs/op")).med),
+			sig(spreadOf(metric(base, "allocs/op")).Med), sig(spreadOf(metric(cand, "allocs/op")).Med),
 			c.target(), verdict(ok))
 	}
 	for _, a := range allocChecks {
 		s := samples[a.suite][a.bench]
-		allocs := spreadOf(metric(s, "allocs/op")).med
+		allocs := spreadOf(metric(s, "allocs/op")).Med
 		limit := a.max
 		if a.maxMetric != "" {
-			limit = spreadOf(metric(s, a.maxMetric)).med
+			limit = spreadOf(metric(s, a.maxMetric)).Med
 		}
 		ok := len(s) > 0 && allocs <= limit
 		all = all && ok
 		fmt.Fprintf(tw, "allocs: %s\t\t%s\t\t\t\t≤ %s\t%s\n", a.what, num(allocs), num(limit), verdict(ok))
 	}
 	for _, t := range timing.rows {
-		ok := t.wall.med < time.Second.Seconds()
+		ok := t.wall.Med < time.Second.Seconds()
 		all = all && ok
 		fmt.Fprintf(tw, "storegen on %s, %s\t\t%s\t[%s–%s]\t\t\t< 1 s\t%s\n", timing.dir, t.what,
-			nsText(t.wall.med*1e9), nsText(t.wall.lo*1e9), nsText(t.wall.hi*1e9), verdict(ok))
+			nsText(t.wall.Med*1e9), nsText(t.wall.Lo*1e9), nsText(t.wall.Hi*1e9), verdict(ok))
 	}
 	ok := timing.loads == 1
 	all = all && ok
