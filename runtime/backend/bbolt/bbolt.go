@@ -42,9 +42,9 @@ type Backend struct {
 
 	gate backend.Gate
 	// writer is the single-writer slot, taken before bbolt's own lock so a
-	// waiting Update can give up when its context ends. It guards values.
-	writer chan struct{}
-	values arena
+	// waiting Update can give up when its context ends. It guards pending.
+	writer  chan struct{}
+	pending pending
 
 	mu    sync.Mutex
 	views map[*view]struct{} // open views, released by Close
@@ -218,9 +218,11 @@ func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error 
 	}
 	// end runs on return and while a panic unwinds, which rolls back an
 	// uncommitted transaction; the panic then carries on to the caller.
-	// The values' arena is reset after that, when bbolt let go of them.
-	defer b.values.reset()
-	t := &txn{tx: tx, bucket: tx.Bucket(b.bucket), values: &b.values}
+	// The pending writes are reset after that, when bbolt let go of their
+	// bytes.
+	defer b.pending.reset()
+	bucket := tx.Bucket(b.bucket)
+	t := &txn{tx: tx, bucket: bucket, pending: &b.pending}
 	defer t.end()
 	if err := fn(t); err != nil {
 		return err
@@ -229,6 +231,9 @@ func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error 
 		return err
 	}
 	t.finish()
+	if err := b.pending.apply(bucket); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("bbolt: commit: %w", err)
 	}

@@ -41,6 +41,9 @@ type iterator struct {
 	// stays valid for the transaction's lifetime. nil in a view.
 	writes *uint64
 	seen   uint64
+	// pending, in a transaction, holds its writes not yet in the tree;
+	// the iterator applies them before it moves. nil in a view.
+	pending *pending
 
 	// owner and the list links are guarded by owner.mu.
 	owner      *iterators
@@ -50,7 +53,7 @@ type iterator struct {
 // newIterator opens a cursor on bucket over [lo, hi) and registers it with
 // owner. The bounds are copied because the iterator reads them until it
 // ends while the caller may reuse its slices.
-func newIterator(owner *iterators, bucket *bolt.Bucket, writes *uint64, lo, hi []byte, reverse bool) backend.Iterator {
+func newIterator(owner *iterators, bucket *bolt.Bucket, writes *uint64, pending *pending, lo, hi []byte, reverse bool) backend.Iterator {
 	if len(lo) == 0 {
 		lo = nil
 	}
@@ -60,7 +63,7 @@ func newIterator(owner *iterators, bucket *bolt.Bucket, writes *uint64, lo, hi [
 	bounds := make([]byte, len(lo)+len(hi))
 	copy(bounds, lo)
 	copy(bounds[len(lo):], hi)
-	it := &iterator{bucket: bucket, cursor: bucket.Cursor(), reverse: reverse, writes: writes}
+	it := &iterator{bucket: bucket, cursor: bucket.Cursor(), reverse: reverse, writes: writes, pending: pending}
 	if lo != nil {
 		it.lo = bounds[:len(lo):len(lo)]
 	}
@@ -87,6 +90,12 @@ func (it *iterator) Next() bool {
 	}
 	if it.state != iterOpen || it.done {
 		return false
+	}
+	if it.pending != nil {
+		if err := it.pending.apply(it.bucket); err != nil {
+			it.done, it.err, it.key, it.value = true, err, nil, nil
+			return false
+		}
 	}
 	var k, v []byte
 	switch {

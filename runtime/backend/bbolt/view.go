@@ -51,7 +51,7 @@ func (v *view) Range(lo, hi []byte, reverse bool) backend.Iterator {
 	if v.done != nil {
 		return failed(v.done)
 	}
-	return newIterator(&v.iters, v.bucket, nil, lo, hi, reverse)
+	return newIterator(&v.iters, v.bucket, nil, nil, lo, hi, reverse)
 }
 
 // Close implements backend.View. After the engine closed, the view is

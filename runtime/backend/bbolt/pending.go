@@ -1,0 +1,171 @@
+package bbolt
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// pending holds a transaction's Sets and Deletes until a read needs them in
+// bbolt's tree (an iterator) or the transaction commits, and then applies
+// them in key order. bbolt keeps a node's entries in one sorted slice and
+// splits nodes only at commit, so a key put out of order moves every
+// entry after it: a batch into a new file, whose records and index entries
+// interleave, paid that move for every write. In key order each put lands
+// after the last, and the tree holds only what was applied, so Gets search
+// a smaller node too. Gets look here first. Only the writer uses it.
+type pending struct {
+	at     map[string]int // key → its write in writes
+	writes []write
+	bytes  arena // keys and values, live until the transaction ends
+	// runs partition writes into ascending runs of keys, kept so that each
+	// run's last key is below the previous run's: a new key joins the
+	// first run whose last key is below it (found by binary search), or
+	// starts a run of its own. Writes that are several sorted streams
+	// interleaved — a batch's records and each index's entries — form one
+	// run per stream, and apply merges the runs instead of sorting.
+	runs [][]int
+	free [][]int // emptied runs, for reuse
+	// merging and merged are order's scratch space.
+	merging [][]int
+	merged  [2][]int
+}
+
+// write is one pending Set (del false) or Delete of key.
+type write struct {
+	key, value []byte
+	del        bool
+}
+
+// set records a Set of key to value, copying both.
+func (p *pending) set(key, value []byte) {
+	p.add(key, p.bytes.copy(value), false)
+}
+
+// delete records a Delete of key.
+func (p *pending) delete(key []byte) { p.add(key, nil, true) }
+
+func (p *pending) add(key, value []byte, del bool) {
+	if i, ok := p.at[string(key)]; ok {
+		p.writes[i].value, p.writes[i].del = value, del
+		return
+	}
+	if p.at == nil {
+		p.at = make(map[string]int)
+	}
+	k := p.bytes.copy(key)
+	i := len(p.writes)
+	p.at[string(k)] = i
+	p.writes = append(p.writes, write{key: k, value: value, del: del})
+	r, _ := slices.BinarySearchFunc(p.runs, k, func(run []int, k []byte) int {
+		return -bytes.Compare(p.writes[run[len(run)-1]].key, k)
+	})
+	if r == len(p.runs) {
+		p.runs = append(p.runs, p.newRun())
+	}
+	p.runs[r] = append(p.runs[r], i)
+}
+
+func (p *pending) newRun() []int {
+	if n := len(p.free); n > 0 {
+		run := p.free[n-1]
+		p.free = p.free[:n-1]
+		return run
+	}
+	return nil
+}
+
+// get returns the pending value of key: found reports whether key has a
+// pending write, and del whether that write is a Delete.
+func (p *pending) get(key []byte) (value []byte, found, del bool) {
+	i, ok := p.at[string(key)]
+	if !ok {
+		return nil, false, false
+	}
+	return p.writes[i].value, true, p.writes[i].del
+}
+
+// apply writes the pending writes into bucket in key order and forgets
+// them; their bytes stay until reset, since bbolt keeps the values it was
+// given until the transaction ends.
+func (p *pending) apply(bucket *bolt.Bucket) error {
+	if len(p.writes) == 0 {
+		return nil
+	}
+	for _, i := range p.order() {
+		w := &p.writes[i]
+		var err error
+		if w.del {
+			err = bucket.Delete(w.key)
+		} else {
+			err = bucket.Put(w.key, w.value)
+		}
+		if err != nil {
+			p.forget()
+			return fmt.Errorf("bbolt: apply the transaction's writes: %w", err)
+		}
+	}
+	p.forget()
+	return nil
+}
+
+// order returns the indexes of the writes in key order, merging the runs
+// pairwise: about log2(runs) comparisons per write.
+func (p *pending) order() []int {
+	runs := append(p.merging[:0], p.runs...)
+	src, dst := p.merged[0][:0], p.merged[1][:0]
+	for len(runs) > 1 {
+		dst = slices.Grow(dst[:0], len(p.writes))
+		next := runs[:0] // run i/2 is written after runs i and i+1 are read
+		for i := 0; i < len(runs); i += 2 {
+			start := len(dst)
+			if i+1 == len(runs) {
+				dst = append(dst, runs[i]...)
+			} else {
+				dst = p.merge(dst, runs[i], runs[i+1])
+			}
+			next = append(next, dst[start:])
+		}
+		runs = next
+		src, dst = dst, src
+	}
+	p.merging, p.merged = runs[:0], [2][]int{src, dst}
+	if len(runs) == 0 {
+		return nil
+	}
+	return runs[0]
+}
+
+// merge appends the union of the ascending runs a and b to dst, in key
+// order.
+func (p *pending) merge(dst, a, b []int) []int {
+	for len(a) > 0 && len(b) > 0 {
+		if bytes.Compare(p.writes[a[0]].key, p.writes[b[0]].key) < 0 {
+			dst, a = append(dst, a[0]), a[1:]
+		} else {
+			dst, b = append(dst, b[0]), b[1:]
+		}
+	}
+	return append(append(dst, a...), b...)
+}
+
+// forget drops the pending writes, keeping their bytes.
+func (p *pending) forget() {
+	clear(p.at)
+	clear(p.writes)
+	p.writes = p.writes[:0]
+	for _, run := range p.runs {
+		p.free = append(p.free, run[:0])
+	}
+	clear(p.runs)
+	p.runs = p.runs[:0]
+}
+
+// reset drops the pending writes and frees their bytes for reuse. Call it
+// only after the transaction ended.
+func (p *pending) reset() {
+	p.forget()
+	p.bytes.reset()
+}
