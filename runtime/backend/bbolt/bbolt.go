@@ -151,15 +151,13 @@ func (b *Backend) Get(ctx context.Context, key, buf []byte) ([]byte, error) {
 	return buf, err
 }
 
-// get appends the value of key in bucket to buf. bbolt returns nil both for
-// a missing key and, in a transaction that wrote it, for an empty value, so
-// a nil value is told apart by seeking the key.
+// get appends the value of key in bucket to buf. bbolt's Get returns nil
+// both for a missing key and, in a transaction that wrote it, for an empty
+// value, so get seeks the key instead: one search, which says which.
 func get(bucket *bolt.Bucket, key, buf []byte) ([]byte, error) {
-	v := bucket.Get(key)
-	if v == nil {
-		if k, _ := bucket.Cursor().Seek(key); !bytes.Equal(k, key) {
-			return nil, backend.ErrNotFound
-		}
+	k, v := bucket.Cursor().Seek(key)
+	if !bytes.Equal(k, key) {
+		return nil, backend.ErrNotFound
 	}
 	if buf == nil && len(v) == 0 {
 		buf = []byte{} // present but empty: not nil, and not allocated
@@ -234,6 +232,7 @@ func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error 
 	if err := b.pending.apply(bucket); err != nil {
 		return err
 	}
+	bucket.FillPercent = b.pending.fillPercent()
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("bbolt: commit: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -31,25 +32,40 @@ type pending struct {
 	// merging and merged are order's scratch space.
 	merging [][]int
 	merged  [2][]int
+	// scattered is set once the transaction deleted, or wrote a key that
+	// did not come after every key the bucket held: its writes are not
+	// all appends (see appendFillPercent).
+	scattered bool
 }
 
-// write is one pending Set (del false) or Delete of key.
+// appendFillPercent is how full the bucket's nodes are packed when they
+// split at the commit of a transaction whose writes were all appends: a
+// bulk load into an empty bucket, or keys that grow with time. bbolt's
+// default, half full, leaves room for inserts between keys, which appends
+// never make; packing tight halves the pages to write and read. Nodes that
+// later take inserts split by bbolt's default.
+const appendFillPercent = 0.9
+
+// write is one pending Set of key to value, or a Delete of key when value
+// is nil (a Set's copy of an empty value is never nil).
 type write struct {
 	key, value []byte
-	del        bool
 }
 
 // set records a Set of key to value, copying both.
 func (p *pending) set(key, value []byte) {
-	p.add(key, p.bytes.copy(value), false)
+	p.add(key, p.bytes.copy(value))
 }
 
 // delete records a Delete of key.
-func (p *pending) delete(key []byte) { p.add(key, nil, true) }
+func (p *pending) delete(key []byte) {
+	p.scattered = true
+	p.add(key, nil)
+}
 
-func (p *pending) add(key, value []byte, del bool) {
+func (p *pending) add(key, value []byte) {
 	if i, ok := p.at[string(key)]; ok {
-		p.writes[i].value, p.writes[i].del = value, del
+		p.writes[i].value = value
 		return
 	}
 	if p.at == nil {
@@ -57,8 +73,10 @@ func (p *pending) add(key, value []byte, del bool) {
 	}
 	k := p.bytes.copy(key)
 	i := len(p.writes)
-	p.at[string(k)] = i
-	p.writes = append(p.writes, write{key: k, value: value, del: del})
+	// The map's key shares k's bytes, which stay unchanged in the arena
+	// until reset, after forget emptied the map: no copy of its own.
+	p.at[unsafe.String(&k[0], len(k))] = i
+	p.writes = append(p.writes, write{key: k, value: value})
 	r, _ := slices.BinarySearchFunc(p.runs, k, func(run []int, k []byte) int {
 		return -bytes.Compare(p.writes[run[len(run)-1]].key, k)
 	})
@@ -77,14 +95,14 @@ func (p *pending) newRun() []int {
 	return nil
 }
 
-// get returns the pending value of key: found reports whether key has a
-// pending write, and del whether that write is a Delete.
-func (p *pending) get(key []byte) (value []byte, found, del bool) {
+// get returns the pending value of key, nil for a Delete; found reports
+// whether key has a pending write.
+func (p *pending) get(key []byte) (value []byte, found bool) {
 	i, ok := p.at[string(key)]
 	if !ok {
-		return nil, false, false
+		return nil, false
 	}
-	return p.writes[i].value, true, p.writes[i].del
+	return p.writes[i].value, true
 }
 
 // apply writes the pending writes into bucket in key order and forgets
@@ -94,10 +112,17 @@ func (p *pending) apply(bucket *bolt.Bucket) error {
 	if len(p.writes) == 0 {
 		return nil
 	}
-	for _, i := range p.order() {
+	order := p.order()
+	if !p.scattered {
+		// Without a delete in the transaction the tree has no empty leaf,
+		// where Last could fail to find the last key.
+		last, _ := bucket.Cursor().Last()
+		p.scattered = last != nil && bytes.Compare(p.writes[order[0]].key, last) <= 0
+	}
+	for _, i := range order {
 		w := &p.writes[i]
 		var err error
-		if w.del {
+		if w.value == nil {
 			err = bucket.Delete(w.key)
 		} else {
 			err = bucket.Put(w.key, w.value)
@@ -168,4 +193,14 @@ func (p *pending) forget() {
 func (p *pending) reset() {
 	p.forget()
 	p.bytes.reset()
+	p.scattered = false
+}
+
+// fillPercent returns how full the bucket's nodes should be packed when
+// the transaction commits.
+func (p *pending) fillPercent() float64 {
+	if p.scattered {
+		return bolt.DefaultFillPercent
+	}
+	return appendFillPercent
 }

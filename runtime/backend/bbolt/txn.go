@@ -28,10 +28,10 @@ func (t *txn) Get(key, buf []byte) ([]byte, error) {
 	if t.done {
 		return nil, backend.ErrTxDone
 	}
-	switch v, found, del := t.pending.get(key); {
+	switch v, found := t.pending.get(key); {
 	case !found:
 		return get(t.bucket, key, buf)
-	case del:
+	case v == nil:
 		return nil, backend.ErrNotFound
 	case buf == nil && len(v) == 0:
 		return []byte{}, nil
