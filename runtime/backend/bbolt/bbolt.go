@@ -42,9 +42,8 @@ type Backend struct {
 
 	gate backend.Gate
 	// writer is the single-writer slot, taken before bbolt's own lock so a
-	// waiting Update can give up when its context ends. It guards pending.
-	writer  chan struct{}
-	pending pending
+	// waiting Update can give up when its context ends.
+	writer chan struct{}
 
 	mu    sync.Mutex
 	views map[*view]struct{} // open views, released by Close
@@ -216,11 +215,12 @@ func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error 
 	}
 	// end runs on return and while a panic unwinds, which rolls back an
 	// uncommitted transaction; the panic then carries on to the caller.
-	// The pending writes are reset after that, when bbolt let go of their
-	// bytes.
-	defer b.pending.reset()
+	// The pending writes go back to the pool after that, when bbolt let go
+	// of their bytes.
+	p := pendingPool.Get().(*pending)
+	defer p.release()
 	bucket := tx.Bucket(b.bucket)
-	t := &txn{tx: tx, bucket: bucket, pending: &b.pending}
+	t := &txn{tx: tx, bucket: bucket, pending: p}
 	defer t.end()
 	if err := fn(t); err != nil {
 		return err
@@ -229,10 +229,10 @@ func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error 
 		return err
 	}
 	t.finish()
-	if err := b.pending.apply(bucket); err != nil {
+	if err := p.apply(bucket); err != nil {
 		return err
 	}
-	bucket.FillPercent = b.pending.fillPercent()
+	bucket.FillPercent = p.fillPercent()
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("bbolt: commit: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"sync"
 	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
@@ -17,6 +18,10 @@ import (
 // interleave, paid that move for every write. In key order each put lands
 // after the last, and the tree holds only what was applied, so Gets search
 // a smaller node too. Gets look here first. Only the writer uses it.
+//
+// A transaction takes its pending from pendingPool and returns it at its
+// end, so that its map, slices and arena, sized by earlier transactions,
+// serve the next one of any Backend, and are dropped when none comes.
 type pending struct {
 	at     map[string]int // key → its write in writes
 	writes []write
@@ -188,12 +193,15 @@ func (p *pending) forget() {
 	p.runs = p.runs[:0]
 }
 
-// reset drops the pending writes and frees their bytes for reuse. Call it
-// only after the transaction ended.
-func (p *pending) reset() {
+var pendingPool = sync.Pool{New: func() any { return new(pending) }}
+
+// release drops the pending writes, frees their bytes for reuse and puts p
+// back in the pool. Call it only after the transaction ended.
+func (p *pending) release() {
 	p.forget()
 	p.bytes.reset()
 	p.scattered = false
+	pendingPool.Put(p)
 }
 
 // fillPercent returns how full the bucket's nodes should be packed when
