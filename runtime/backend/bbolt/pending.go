@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -23,7 +22,7 @@ import (
 // end, so that its map, slices and arena, sized by earlier transactions,
 // serve the next one of any Backend, and are dropped when none comes.
 type pending struct {
-	at     map[string]int // key → its write in writes
+	at     keyIndex // key → its write in writes
 	writes []write
 	bytes  arena // keys and values, live until the transaction ends
 	// runs partition writes into ascending runs of keys, kept so that each
@@ -69,19 +68,15 @@ func (p *pending) delete(key []byte) {
 }
 
 func (p *pending) add(key, value []byte) {
-	if i, ok := p.at[string(key)]; ok {
+	slot, i := p.at.find(key, p.writes)
+	if i >= 0 {
 		p.writes[i].value = value
 		return
 	}
-	if p.at == nil {
-		p.at = make(map[string]int)
-	}
 	k := p.bytes.copy(key)
-	i := len(p.writes)
-	// The map's key shares k's bytes, which stay unchanged in the arena
-	// until reset, after forget emptied the map: no copy of its own.
-	p.at[unsafe.String(&k[0], len(k))] = i
+	i = len(p.writes)
 	p.writes = append(p.writes, write{key: k, value: value})
+	p.at.insert(slot, i, p.writes)
 	r, _ := slices.BinarySearchFunc(p.runs, k, func(run []int, k []byte) int {
 		return -bytes.Compare(p.writes[run[len(run)-1]].key, k)
 	})
@@ -103,11 +98,10 @@ func (p *pending) newRun() []int {
 // get returns the pending value of key, nil for a Delete; found reports
 // whether key has a pending write.
 func (p *pending) get(key []byte) (value []byte, found bool) {
-	i, ok := p.at[string(key)]
-	if !ok {
-		return nil, false
+	if _, i := p.at.find(key, p.writes); i >= 0 {
+		return p.writes[i].value, true
 	}
-	return p.writes[i].value, true
+	return nil, false
 }
 
 // apply writes the pending writes into bucket in key order and forgets
@@ -183,7 +177,7 @@ func (p *pending) merge(dst, a, b []int) []int {
 
 // forget drops the pending writes, keeping their bytes.
 func (p *pending) forget() {
-	clear(p.at)
+	p.at.clear()
 	clear(p.writes)
 	p.writes = p.writes[:0]
 	for _, run := range p.runs {
