@@ -145,16 +145,17 @@ func (b *Backend) Get(ctx context.Context, key, buf []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bbolt: get: %w", err)
 	}
-	buf, err = get(tx.Bucket(b.bucket), key, buf)
+	buf, err = get(tx.Bucket(b.bucket).Cursor(), key, buf)
 	_ = tx.Rollback() // a read-only transaction has nothing to undo
 	return buf, err
 }
 
-// get appends the value of key in bucket to buf. bbolt's Get returns nil
-// both for a missing key and, in a transaction that wrote it, for an empty
-// value, so get seeks the key instead: one search, which says which.
-func get(bucket *bolt.Bucket, key, buf []byte) ([]byte, error) {
-	k, v := bucket.Cursor().Seek(key)
+// get appends the value of key to buf, seeking it with c, a cursor of the
+// bucket. bbolt's Get returns nil both for a missing key and, in a
+// transaction that wrote it, for an empty value, so get seeks the key
+// instead: one search, which says which.
+func get(c *bolt.Cursor, key, buf []byte) ([]byte, error) {
+	k, v := c.Seek(key)
 	if !bytes.Equal(k, key) {
 		return nil, backend.ErrNotFound
 	}

@@ -10,13 +10,16 @@ import (
 )
 
 // txn is a backend.Txn on bbolt's read-write transaction. Sets and Deletes
-// wait in the Backend's pending writes until an iterator or the commit
-// needs them in the tree. A txn is used by the goroutine running the Update
-// function.
+// wait in its pending writes until an iterator or the commit needs them in
+// the tree. A txn is used by the goroutine running the Update function.
 type txn struct {
 	tx     *bolt.Tx
 	bucket *bolt.Bucket
-	done   bool
+	// gets is the cursor of every Get, made at the first: a seek starts
+	// from the root, so one cursor serves them all, where a cursor each
+	// would be two allocations per Get.
+	gets *bolt.Cursor
+	done bool
 	// writes counts Sets and Deletes, so open iterators know to re-seek.
 	writes  uint64
 	pending *pending
@@ -30,7 +33,10 @@ func (t *txn) Get(key, buf []byte) ([]byte, error) {
 	}
 	switch v, found := t.pending.get(key); {
 	case !found:
-		return get(t.bucket, key, buf)
+		if t.gets == nil {
+			t.gets = t.bucket.Cursor()
+		}
+		return get(t.gets, key, buf)
 	case v == nil:
 		return nil, backend.ErrNotFound
 	case buf == nil && len(v) == 0:

@@ -35,7 +35,7 @@ func (v *view) Get(key, buf []byte) ([]byte, error) {
 	if v.done != nil {
 		return nil, v.done
 	}
-	return get(v.bucket, key, buf)
+	return get(v.bucket.Cursor(), key, buf)
 }
 
 // Range implements backend.Reader. Key and Value of the iterator point
