@@ -7,43 +7,53 @@ import (
 
 // keyIndex finds a pending write by its key: a hash table with open
 // addressing whose slots hold a write's position in the writes slice,
-// plus one (0 is an empty slot). It keeps no keys of its own, reading
-// them from writes, so an insert allocates nothing until the table grows,
-// and finding a slot for a new key and filling it hash the key once, where
-// a map would hash it for the lookup and again for the assignment. At
-// most half the slots are full, so probes are short.
+// plus one (0 is an empty slot), in their low half, and the high half of
+// its key's hash in their high half, so that a probe reads a key from
+// writes only when the hashes agree. It keeps no keys of its own, so an
+// insert allocates nothing until the table grows, and finding a slot for
+// a new key and filling it hash the key once, where a map would hash it
+// for the lookup and again for the assignment. At most half the slots are
+// full, so probes are short.
 type keyIndex struct {
 	seed  maphash.Seed
-	slots []int32 // a power of two long, or empty
-	n     int     // full slots
+	slots []uint64 // a power of two long, or empty
+	n     int      // full slots
 }
 
-// find returns the position in writes of key's write, or -1 and the slot
-// where insert puts it.
-func (x *keyIndex) find(key []byte, writes []write) (slot, i int) {
+// probe is where find stopped: the slot for a key it did not find, and
+// the key's hash.
+type probe struct {
+	slot int
+	hash uint64
+}
+
+// find returns the position in writes of key's write, or -1 and the probe
+// that insert takes.
+func (x *keyIndex) find(key []byte, writes []write) (probe, int) {
 	if len(x.slots) == 0 {
-		return -1, -1
+		return probe{slot: -1}, -1
 	}
-	mask := len(x.slots) - 1
-	for s := x.hash(key) & mask; ; s = (s + 1) & mask {
-		w := int(x.slots[s]) - 1
-		if w < 0 {
-			return s, -1
+	h := x.hash(key)
+	mask := uint64(len(x.slots) - 1)
+	for s := h & mask; ; s = (s + 1) & mask {
+		v := x.slots[s]
+		if v == 0 {
+			return probe{slot: int(s), hash: h}, -1
 		}
-		if bytes.Equal(writes[w].key, key) {
-			return s, w
+		if w := int(uint32(v)) - 1; v>>32 == h>>32 && bytes.Equal(writes[w].key, key) {
+			return probe{}, w
 		}
 	}
 }
 
-// insert records that writes[i], whose key find did not find, is at slot
-// (as find returned it).
-func (x *keyIndex) insert(slot, i int, writes []write) {
+// insert records that writes[i], whose key find did not find, goes where
+// find's probe p stopped.
+func (x *keyIndex) insert(p probe, i int, writes []write) {
 	if 2*(x.n+1) > len(x.slots) {
 		x.grow(writes[:i])
-		slot, _ = x.find(writes[i].key, writes)
+		p, _ = x.find(writes[i].key, writes)
 	}
-	x.slots[slot] = int32(i + 1)
+	x.slots[p.slot] = p.hash>>32<<32 | uint64(i+1)
 	x.n++
 }
 
@@ -52,18 +62,19 @@ func (x *keyIndex) grow(writes []write) {
 	if len(x.slots) == 0 {
 		x.seed = maphash.MakeSeed()
 	}
-	x.slots = make([]int32, max(64, 2*len(x.slots)))
-	mask := len(x.slots) - 1
+	x.slots = make([]uint64, max(64, 2*len(x.slots)))
+	mask := uint64(len(x.slots) - 1)
 	for i := range writes {
-		s := x.hash(writes[i].key) & mask
+		h := x.hash(writes[i].key)
+		s := h & mask
 		for x.slots[s] != 0 {
 			s = (s + 1) & mask
 		}
-		x.slots[s] = int32(i + 1)
+		x.slots[s] = h>>32<<32 | uint64(i+1)
 	}
 }
 
-func (x *keyIndex) hash(key []byte) int { return int(maphash.Bytes(x.seed, key)) }
+func (x *keyIndex) hash(key []byte) uint64 { return maphash.Bytes(x.seed, key) }
 
 // clear empties the table, keeping its size for the next transaction.
 func (x *keyIndex) clear() {

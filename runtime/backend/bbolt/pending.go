@@ -31,8 +31,9 @@ type pending struct {
 	// starts a run of its own. Writes that are several sorted streams
 	// interleaved — a batch's records and each index's entries — form one
 	// run per stream, and apply merges the runs instead of sorting.
-	runs [][]int
-	free [][]int // emptied runs, for reuse
+	runs  [][]int
+	lasts [][]byte // the last key of each run
+	free  [][]int  // emptied runs, for reuse
 	// merging and merged are order's scratch space.
 	merging [][]int
 	merged  [2][]int
@@ -68,7 +69,7 @@ func (p *pending) delete(key []byte) {
 }
 
 func (p *pending) add(key, value []byte) {
-	slot, i := p.at.find(key, p.writes)
+	at, i := p.at.find(key, p.writes)
 	if i >= 0 {
 		p.writes[i].value = value
 		return
@@ -76,14 +77,14 @@ func (p *pending) add(key, value []byte) {
 	k := p.bytes.copy(key)
 	i = len(p.writes)
 	p.writes = append(p.writes, write{key: k, value: value})
-	p.at.insert(slot, i, p.writes)
-	r, _ := slices.BinarySearchFunc(p.runs, k, func(run []int, k []byte) int {
-		return -bytes.Compare(p.writes[run[len(run)-1]].key, k)
+	p.at.insert(at, i, p.writes)
+	r, _ := slices.BinarySearchFunc(p.lasts, k, func(last, k []byte) int {
+		return -bytes.Compare(last, k)
 	})
 	if r == len(p.runs) {
-		p.runs = append(p.runs, p.newRun())
+		p.runs, p.lasts = append(p.runs, p.newRun()), append(p.lasts, nil)
 	}
-	p.runs[r] = append(p.runs[r], i)
+	p.runs[r], p.lasts[r] = append(p.runs[r], i), k
 }
 
 func (p *pending) newRun() []int {
@@ -184,7 +185,8 @@ func (p *pending) forget() {
 		p.free = append(p.free, run[:0])
 	}
 	clear(p.runs)
-	p.runs = p.runs[:0]
+	clear(p.lasts)
+	p.runs, p.lasts = p.runs[:0], p.lasts[:0]
 }
 
 var pendingPool = sync.Pool{New: func() any { return new(pending) }}

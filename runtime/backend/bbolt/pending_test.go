@@ -1,6 +1,7 @@
 package bbolt
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -122,4 +123,35 @@ func TestSetRefusesWhatBboltWould(t *testing.T) {
 		return tx.Set(make([]byte, 32769), []byte("v"))
 	})
 	require.ErrorIs(t, err, bolterrors.ErrKeyTooLarge)
+}
+
+// BenchmarkPending records the writes of a batch of benchBatch records
+// with two index entries each, as runtime/store makes them (a Get that
+// misses, then a Set, for the record and its unique entry; a Set for the
+// plain entry), and puts them in key order, without bbolt.
+func BenchmarkPending(b *testing.B) {
+	type write struct{ key, value []byte }
+	var ws []write
+	for i := range benchBatch {
+		ws = append(ws,
+			write{fmt.Appendf(nil, "order\x00order-%08d", i), bytes.Repeat([]byte{'v'}, 400)},
+			write{fmt.Appendf(nil, "order\x01Email\x00customer%06d@example.com", i), nil},
+			write{fmt.Appendf(nil, "order\x01Status\x00status%d\x00order-%08d", i%10, i), nil})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p := pendingPool.Get().(*pending)
+		for j, w := range ws {
+			if j%3 != 2 {
+				if _, found := p.get(w.key); found {
+					b.Fatal("found a key never written")
+				}
+			}
+			p.set(w.key, w.value)
+		}
+		if n := len(p.order()); n != len(ws) {
+			b.Fatalf("%d writes in order, want %d", n, len(ws))
+		}
+		p.release()
+	}
 }
