@@ -5,7 +5,10 @@
 // file; storage, locking and durability are bbolt's.
 //
 // All keys live in one bucket (DefaultBucket unless Bucket names another).
-// Commits are synced to disk unless Open is given NoSync. An iterator
+// Commits are synced to disk unless Open is given NoSync. A transaction's
+// writes reach bbolt's tree in key order, at its commit or when one of its
+// iterators moves, so that a batch of interleaved records and index
+// entries costs what one sorted stream costs. An iterator
 // opened in a transaction follows the transaction's later writes: each
 // step continues after its current key as the data then stands.
 //

@@ -19,7 +19,7 @@ import (
 // a smaller node too. Gets look here first. Only the writer uses it.
 //
 // A transaction takes its pending from pendingPool and returns it at its
-// end, so that its map, slices and arena, sized by earlier transactions,
+// end, so that its table, slices and arena, sized by earlier transactions,
 // serve the next one of any Backend, and are dropped when none comes.
 type pending struct {
 	at     keyIndex // key → its write in writes
@@ -47,8 +47,9 @@ type pending struct {
 // split at the commit of a transaction whose writes were all appends: a
 // bulk load into an empty bucket, or keys that grow with time. bbolt's
 // default, half full, leaves room for inserts between keys, which appends
-// never make; packing tight halves the pages to write and read. Nodes that
-// later take inserts split by bbolt's default.
+// never make; packed to 90%, as etcd packs its append-only keys, a batch
+// writes about 45% fewer pages, and updates that grow a value still find
+// some room. Nodes that later take inserts split by bbolt's default.
 const appendFillPercent = 0.9
 
 // write is one pending Set of key to value, or a Delete of key when value
