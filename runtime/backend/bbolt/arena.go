@@ -9,12 +9,12 @@ const (
 	keepBlocks = 16            // blocks kept between transactions: 1 MiB
 )
 
-// arena holds the copies of the values a transaction sets. bbolt keeps the
-// value slice given to Put until the transaction ends (it copies only the
-// key), so the engine must copy: into blocks rather than one allocation per
-// value, and into blocks reused by the next transaction, since once a
-// transaction committed or rolled back bbolt refers to none of them. Only
-// the writer uses the arena.
+// arena holds the copies of the keys and values a transaction writes.
+// bbolt keeps the value slice given to Put until the transaction ends (it
+// copies only the key), so the engine must copy: into blocks rather than
+// one allocation per value, and into blocks reused by the next transaction,
+// since once a transaction committed or rolled back bbolt refers to none of
+// them. Only the writer uses the arena.
 type arena struct {
 	blocks [][]byte // in use by the running transaction; the last is current
 	spare  [][]byte // free for the next transaction

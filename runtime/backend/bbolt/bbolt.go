@@ -5,7 +5,10 @@
 // file; storage, locking and durability are bbolt's.
 //
 // All keys live in one bucket (DefaultBucket unless Bucket names another).
-// Commits are synced to disk unless Open is given NoSync. An iterator
+// Commits are synced to disk unless Open is given NoSync. A transaction's
+// writes reach bbolt's tree in key order, at its commit or when one of its
+// iterators moves, so that a batch of interleaved records and index
+// entries costs what one sorted stream costs. An iterator
 // opened in a transaction follows the transaction's later writes: each
 // step continues after its current key as the data then stands.
 //
@@ -42,9 +45,8 @@ type Backend struct {
 
 	gate backend.Gate
 	// writer is the single-writer slot, taken before bbolt's own lock so a
-	// waiting Update can give up when its context ends. It guards values.
+	// waiting Update can give up when its context ends.
 	writer engine.Writer
-	values arena
 
 	views engine.Views[*view] // open views, released by Close
 }
@@ -144,20 +146,19 @@ func (b *Backend) Get(ctx context.Context, key, buf []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bbolt: get: %w", err)
 	}
-	buf, err = get(tx.Bucket(b.bucket), key, buf)
+	buf, err = get(tx.Bucket(b.bucket).Cursor(), key, buf)
 	_ = tx.Rollback() // a read-only transaction has nothing to undo
 	return buf, err
 }
 
-// get appends the value of key in bucket to buf. bbolt returns nil both for
-// a missing key and, in a transaction that wrote it, for an empty value, so
-// a nil value is told apart by seeking the key.
-func get(bucket *bolt.Bucket, key, buf []byte) ([]byte, error) {
-	v := bucket.Get(key)
-	if v == nil {
-		if k, _ := bucket.Cursor().Seek(key); !bytes.Equal(k, key) {
-			return nil, backend.ErrNotFound
-		}
+// get appends the value of key to buf, seeking it with c, a cursor of the
+// bucket. bbolt's Get returns nil both for a missing key and, in a
+// transaction that wrote it, for an empty value, so get seeks the key
+// instead: one search, which says which.
+func get(c *bolt.Cursor, key, buf []byte) ([]byte, error) {
+	k, v := c.Seek(key)
+	if !bytes.Equal(k, key) {
+		return nil, backend.ErrNotFound
 	}
 	if buf == nil && len(v) == 0 {
 		buf = []byte{} // present but empty: not nil, and not allocated
@@ -208,9 +209,12 @@ func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error 
 	}
 	// end runs on return and while a panic unwinds, which rolls back an
 	// uncommitted transaction; the panic then carries on to the caller.
-	// The values' arena is reset after that, when bbolt let go of them.
-	defer b.values.reset()
-	t := &txn{tx: tx, bucket: tx.Bucket(b.bucket), values: &b.values}
+	// The pending writes go back to the pool after that, when bbolt let go
+	// of their bytes.
+	p := pendingPool.Get().(*pending)
+	defer p.release()
+	bucket := tx.Bucket(b.bucket)
+	t := &txn{tx: tx, bucket: bucket, pending: p}
 	defer t.end()
 	if err := fn(t); err != nil {
 		return err
@@ -219,6 +223,10 @@ func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error 
 		return err
 	}
 	t.finish()
+	if err := p.apply(bucket); err != nil {
+		return err
+	}
+	bucket.FillPercent = p.fillPercent()
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("bbolt: commit: %w", err)
 	}

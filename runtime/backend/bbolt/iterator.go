@@ -32,16 +32,19 @@ type iterator struct {
 	// stays valid for the transaction's lifetime. nil in a view.
 	writes *uint64
 	seen   uint64
+	// pending, in a transaction, holds its writes not yet in the tree;
+	// the iterator applies them before it moves. nil in a view.
+	pending *pending
 }
 
 // newIterator opens a cursor on bucket over [lo, hi) and registers it with
 // owner.
-func newIterator(owner *cursor.Set, bucket *bolt.Bucket, writes *uint64, lo, hi []byte, reverse bool) backend.Iterator {
+func newIterator(owner *cursor.Set, bucket *bolt.Bucket, writes *uint64, pending *pending, lo, hi []byte, reverse bool) backend.Iterator {
 	lo, hi, empty := cursor.Bounds(lo, hi)
 	if empty {
 		return cursor.Failed(nil)
 	}
-	it := &iterator{bucket: bucket, cursor: bucket.Cursor(), lo: lo, hi: hi, reverse: reverse, writes: writes}
+	it := &iterator{bucket: bucket, cursor: bucket.Cursor(), lo: lo, hi: hi, reverse: reverse, writes: writes, pending: pending}
 	if err := owner.Add(&it.Link, it); err != nil {
 		return cursor.Failed(err)
 	}
@@ -62,6 +65,12 @@ func (it *iterator) Next() bool {
 	}
 	if it.done || it.Ended() {
 		return false
+	}
+	if it.pending != nil {
+		if err := it.pending.apply(it.bucket); err != nil {
+			it.done, it.err, it.key, it.value = true, err, nil, nil
+			return false
+		}
 	}
 	var k, v []byte
 	switch {

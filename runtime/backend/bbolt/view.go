@@ -36,7 +36,7 @@ func (v *view) Get(key, buf []byte) ([]byte, error) {
 	if v.done != nil {
 		return nil, v.done
 	}
-	return get(v.bucket, key, buf)
+	return get(v.bucket.Cursor(), key, buf)
 }
 
 // Range implements backend.Reader. Key and Value of the iterator point
@@ -52,7 +52,7 @@ func (v *view) Range(lo, hi []byte, reverse bool) backend.Iterator {
 	if v.done != nil {
 		return cursor.Failed(v.done)
 	}
-	return newIterator(&v.iters, v.bucket, nil, lo, hi, reverse)
+	return newIterator(&v.iters, v.bucket, nil, nil, lo, hi, reverse)
 }
 
 // Close implements backend.View. After the engine closed, the view is
