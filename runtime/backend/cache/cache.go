@@ -6,7 +6,8 @@
 // the cache cannot share.
 //
 // Writes must go through the cache, never to the inner engine directly:
-// the cache learns of changes only from its own Update. Over a compress
+// the cache learns of changes only from its own Update, which writes the
+// committed values of cached keys through to the cache. Over a compress
 // layer, put the cache on top, so that a hit also skips decompression.
 package cache
 
@@ -22,9 +23,10 @@ import (
 
 // Backend is a backend.Backend that answers Get from memory when it can.
 // It never answers with a value older than the last committed write: an
-// Update removes the keys it wrote before it commits and blocks their
-// re-insertion until the commit is over (see shard for the argument). A
-// rolled-back Update leaves the cache as it was.
+// Update removes the keys it wrote before it commits, blocks their
+// re-insertion by reads until the commit is over, and then puts back the
+// values it committed (see shard for the argument). A rolled-back Update
+// leaves the cache as it was.
 //
 // All methods are safe for concurrent use. Close closes the inner engine.
 type Backend struct {
@@ -129,54 +131,55 @@ func (b *Backend) View(ctx context.Context) (backend.View, error) {
 
 // Update runs fn in a transaction of the inner engine. Its reads go to the
 // inner transaction. When fn returns nil, the keys it wrote are removed
-// from the cache and kept out of it until the inner Update returns,
-// whether the commit succeeded or not; when fn fails, the cache is
-// untouched.
+// from the cache and kept out of it until the inner Update returns. If the
+// commit succeeded, the keys that had an entry get the values fn wrote
+// (see shard for when the cache must forgo that); if it failed, they stay
+// out. When fn fails or panics, the cache is untouched.
 func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error {
 	if err := b.gate.Enter(); err != nil {
 		return err
 	}
 	defer b.gate.Exit()
-	var registered uint64 // shards this Update holds pending
-	defer func() { b.end(registered) }()
-	return b.inner.Update(ctx, func(inner backend.Txn) error {
-		t := &txn{Txn: inner}
+	var (
+		registered uint64 // shards this Update holds pending
+		last       *txn   // the run of fn that may commit
+		committed  bool   // stays false if the inner Update panics
+	)
+	defer func() { b.end(registered, last, committed) }()
+	err := b.inner.Update(ctx, func(inner backend.Txn) error {
+		t := &txn{Txn: inner, b: b}
 		if err := fn(t); err != nil {
 			return err
 		}
 		registered |= b.begin(t, registered)
+		last = t
 		return nil
 	})
+	committed = err == nil
+	return err
 }
 
 // begin removes the keys t wrote from their shards and registers the
 // Update with each shard it had not registered with yet. It returns the
 // shards touched.
 func (b *Backend) begin(t *txn, registered uint64) uint64 {
-	if len(t.ends) == 0 {
-		return 0
-	}
-	var groups [64][][]byte
 	var touched uint64
-	start := 0
-	for _, end := range t.ends {
-		k := t.keys[start:end:end]
-		start = end
-		i := b.shardIndex(k)
-		groups[i] = append(groups[i], k)
-		touched |= 1 << i
+	for _, w := range t.writes {
+		touched |= 1 << w.shard
 	}
 	for m := touched; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros64(m)
-		b.shards[i].begin(groups[i], registered&(1<<i) != 0)
+		b.shards[i].begin(t, i, registered&(1<<i) != 0)
 	}
 	return touched
 }
 
-// end releases the shards begin registered, after the inner commit.
-func (b *Backend) end(registered uint64) {
+// end releases the shards begin registered, after the inner Update
+// returned, writing t's values through if it committed.
+func (b *Backend) end(registered uint64, t *txn, committed bool) {
 	for m := registered; m != 0; m &= m - 1 {
-		b.shards[bits.TrailingZeros64(m)].end()
+		i := bits.TrailingZeros64(m)
+		b.shards[i].end(t, i, committed)
 	}
 }
 
@@ -197,7 +200,7 @@ func (b *Backend) Flush(ctx context.Context) error {
 // Stats reports the inner engine's statistics with the cache's memory added
 // to MemoryBytes and its counters added to Figures as "cache_hits",
 // "cache_misses", "cache_evictions", "cache_invalidations",
-// "cache_entries" and "cache_bytes".
+// "cache_writes", "cache_entries" and "cache_bytes".
 func (b *Backend) Stats(ctx context.Context) (backend.Stats, error) {
 	if err := b.gate.Enter(); err != nil {
 		return backend.Stats{}, err
@@ -208,7 +211,7 @@ func (b *Backend) Stats(ctx context.Context) (backend.Stats, error) {
 		return st, err
 	}
 	cs := b.CacheStats()
-	figures := make(map[string]int64, len(st.Figures)+6)
+	figures := make(map[string]int64, len(st.Figures)+7)
 	for k, v := range st.Figures {
 		figures[k] = v
 	}
@@ -216,6 +219,7 @@ func (b *Backend) Stats(ctx context.Context) (backend.Stats, error) {
 	figures["cache_misses"] = int64(cs.Misses)
 	figures["cache_evictions"] = int64(cs.Evictions)
 	figures["cache_invalidations"] = int64(cs.Invalidations)
+	figures["cache_writes"] = int64(cs.Writes)
 	figures["cache_entries"] = cs.Entries
 	figures["cache_bytes"] = cs.Bytes
 	st.Figures = figures
@@ -251,8 +255,10 @@ type Stats struct {
 	Hits, Misses uint64
 	// Evictions counts entries dropped to stay within the bounds.
 	Evictions uint64
-	// Invalidations counts entries dropped because an Update wrote their key.
-	Invalidations uint64
+	// Invalidations counts entries dropped because an Update wrote their
+	// key, and Writes those of them that its commit put back with the value
+	// it wrote.
+	Invalidations, Writes uint64
 	// Entries and Bytes are the cache's current size; Bytes includes each
 	// entry's bookkeeping estimate.
 	Entries, Bytes int64
@@ -276,38 +282,9 @@ func (b *Backend) CacheStats() Stats {
 		st.Misses += s.misses.Load()
 		st.Evictions += s.evictions.Load()
 		st.Invalidations += s.invalidations.Load()
+		st.Writes += s.writes.Load()
 		st.Entries += s.entries.Load()
 		st.Bytes += s.size.Load()
 	}
 	return st
-}
-
-// txn records the keys a transaction writes, so that Update can invalidate
-// them; reads go straight to the inner transaction.
-type txn struct {
-	backend.Txn
-	keys []byte // the written keys, concatenated
-	ends []int  // where each key ends in keys
-}
-
-func (t *txn) Set(key, value []byte) error {
-	if err := t.Txn.Set(key, value); err != nil {
-		return err
-	}
-	t.record(key)
-	return nil
-}
-
-func (t *txn) Delete(key []byte) error {
-	if err := t.Txn.Delete(key); err != nil {
-		return err
-	}
-	t.record(key)
-	return nil
-}
-
-// record copies key, since the caller may reuse it.
-func (t *txn) record(key []byte) {
-	t.keys = append(t.keys, key...)
-	t.ends = append(t.ends, len(t.keys))
 }

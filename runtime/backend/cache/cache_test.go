@@ -129,19 +129,19 @@ func TestCountersScripted(t *testing.T) {
 		{op: "get", key: "a", want: "1", lfu: true}, // LRU evicts b
 		{op: "get", key: "x", want: "<missing>"},    // absent keys are not cached by default
 		{op: "get", key: "x", want: "<missing>"},
-		{op: "set", key: "a", want: "10"},
-		{op: "get", key: "a", want: "10"},
+		{op: "set", key: "a", want: "10"},                       // written through: a is cached
+		{op: "get", key: "a", want: "10", lru: true, lfu: true}, // the committed value
 		{op: "del", key: "a"},
 		{op: "get", key: "a", want: "<missing>"},
 	}
-	type counts struct{ hits, misses, evictions, invalidations uint64 }
+	type counts struct{ hits, misses, evictions, invalidations, writes uint64 }
 	cases := []struct {
 		policy cache.Eviction
 		hit    func(step) bool
 		want   counts
 	}{
-		{cache.LRU, func(s step) bool { return s.lru }, counts{hits: 3, misses: 9, evictions: 3, invalidations: 2}},
-		{cache.LFU, func(s step) bool { return s.lfu }, counts{hits: 3, misses: 9, evictions: 3, invalidations: 2}},
+		{cache.LRU, func(s step) bool { return s.lru }, counts{hits: 4, misses: 8, evictions: 3, invalidations: 2, writes: 1}},
+		{cache.LFU, func(s step) bool { return s.lfu }, counts{hits: 4, misses: 8, evictions: 3, invalidations: 2, writes: 1}},
 	}
 	for _, c := range cases {
 		t.Run(c.policy.String(), func(t *testing.T) {
@@ -167,8 +167,8 @@ func TestCountersScripted(t *testing.T) {
 				}
 			}
 			st := b.CacheStats()
-			assert.Equal(t, c.want, counts{st.Hits, st.Misses, st.Evictions, st.Invalidations})
-			assert.InDelta(t, 3.0/12, st.HitRate(), 1e-9)
+			assert.Equal(t, c.want, counts{st.Hits, st.Misses, st.Evictions, st.Invalidations, st.Writes})
+			assert.InDelta(t, 4.0/12, st.HitRate(), 1e-9)
 			assert.Equal(t, wantHooks, hooked, "OnAccess calls")
 			assert.LessOrEqual(t, st.Entries, int64(2))
 
@@ -179,6 +179,7 @@ func TestCountersScripted(t *testing.T) {
 			assert.Equal(t, int64(st.Misses), figures.Figures["cache_misses"])
 			assert.Equal(t, int64(st.Evictions), figures.Figures["cache_evictions"])
 			assert.Equal(t, int64(st.Invalidations), figures.Figures["cache_invalidations"])
+			assert.Equal(t, int64(st.Writes), figures.Figures["cache_writes"])
 			assert.Equal(t, st.Entries, figures.Figures["cache_entries"])
 			assert.Equal(t, st.Bytes, figures.Figures["cache_bytes"])
 		})
@@ -231,6 +232,7 @@ func TestRollbackKeepsCache(t *testing.T) {
 			after := b.CacheStats()
 			assert.Equal(t, before.Entries, after.Entries, "entries")
 			assert.Zero(t, after.Invalidations, "a rolled-back Update invalidated entries")
+			assert.Zero(t, after.Writes, "a rolled-back Update wrote through")
 			assert.Equal(t, "1", get(t, b, "a"))
 			assert.Equal(t, "<missing>", get(t, b, "new"))
 			assert.Equal(t, before.Hits+2, b.CacheStats().Hits, "both reads should still hit")

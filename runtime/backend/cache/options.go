@@ -86,8 +86,8 @@ func Shards(n int) Option {
 }
 
 // CacheMissing makes the cache remember keys that were not found, so that
-// repeated lookups of absent keys skip the inner engine too. Writes
-// invalidate them like any other entry.
+// repeated lookups of absent keys skip the inner engine too. A committed
+// Delete of a cached key leaves it cached as absent.
 func CacheMissing() Option {
 	return func(c *config) { c.cacheMissing = true }
 }

@@ -25,31 +25,41 @@ func entrySize(keyLen int, e entry) int64 {
 //   - pending counts Updates that wrote a key of this shard and are
 //     between the end of their fn and the return of the inner Update, that
 //     is, whose commit may be happening. Such an Update removed its keys
-//     from the shard before committing; while pending > 0 nothing is
-//     inserted, so no read that raced with the commit can put an old value
+//     from the shard before committing; while pending > 0 no miss inserts
+//     anything, so no read that raced with the commit can put an old value
 //     back.
 //   - epoch is incremented when such an Update finishes, commit or not. A
 //     miss notes the epoch before it reads the inner engine and inserts only
 //     if the epoch is unchanged, so a read that began before a commit and
 //     ended after it is not inserted either.
 //
-// Together: an insert happens only if no commit to this shard overlapped
-// the inner read, so the value read is the latest committed one, and any
-// later commit removes it (under mu) before it becomes visible.
+// Together: a miss inserts only if no commit to this shard overlapped the
+// inner read, so the value read is the latest committed one, and any later
+// commit removes it (under mu) before it becomes visible.
+//
+// Write-through: when the inner Update has returned without error, its
+// commit is over and what it wrote is the latest committed state, unless
+// another Update writing to the shard committed in the same window, in an
+// order the cache cannot see. So end puts the written values back (see
+// writeThrough) only if no other Update was pending here at any time since
+// pending was last 0 (shared is false), and does so under mu before the
+// epoch moves, so that no reader sees the keys absent and then an older
+// value.
 type shard struct {
 	mu      sync.Mutex
 	p       policy
 	bytes   int64
 	epoch   uint64
 	pending int
+	shared  bool // two Updates have been pending at once since pending was 0
 
 	// Limits for this shard; math.MaxInt when unbounded.
 	maxEntries int
 	maxBytes   int64
 
 	// Counters are atomics so that CacheStats reads them without locking.
-	hits, misses, evictions, invalidations atomic.Uint64
-	entries, size                          atomic.Int64
+	hits, misses, evictions, invalidations, writes atomic.Uint64
+	entries, size                                  atomic.Int64
 
 	// Keep neighbouring shards' locks and counters off this cache line.
 	_ [64]byte
@@ -70,11 +80,17 @@ func (s *shard) lookup(key []byte) (e entry, ok bool, epoch uint64) {
 	return e, ok, epoch
 }
 
+// holds reports whether key has an entry, without recording a use.
+func (s *shard) holds(key []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.p.contains(lookupKey(key))
+}
+
 // fill inserts what a miss read from the inner engine, unless a commit to
 // this shard overlapped that read (see shard) or the entry cannot fit.
 func (s *shard) fill(key []byte, e entry, epoch uint64) {
-	size := entrySize(len(key), e)
-	if size > s.maxBytes {
+	if entrySize(len(key), e) > s.maxBytes {
 		return
 	}
 	s.mu.Lock()
@@ -83,8 +99,94 @@ func (s *shard) fill(key []byte, e entry, epoch uint64) {
 		// Stale, or a concurrent miss already filled it.
 		return
 	}
+	s.add(key, e)
+	s.shrink()
+	s.publish()
+}
+
+// begin registers an Update that is about to commit t's writes to this
+// shard (index i), unless it was registered already (an engine may run fn
+// again), and removes the keys written, marking the writes whose key had
+// an entry.
+func (s *shard) begin(t *txn, i int, registered bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !registered {
+		if s.pending > 0 {
+			s.shared = true
+		}
+		s.pending++
+	}
+	for j := range t.writes {
+		w := &t.writes[j]
+		if w.shard != i {
+			continue
+		}
+		k := t.key(j)
+		if old, ok := s.p.remove(lookupKey(k)); ok {
+			s.bytes -= entrySize(len(k), old)
+			s.invalidations.Add(1)
+			w.dropped = true
+		}
+	}
+	s.publish()
+}
+
+// end unregisters an Update registered by begin, once its commit has
+// succeeded or failed. If it committed, t holds its writes (of the last
+// run of fn) and they go into the shard (index i) as the shard's comment
+// allows.
+func (s *shard) end(t *txn, i int, committed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if committed && !s.shared {
+		for j := range t.writes {
+			if t.writes[j].shard == i {
+				s.writeThrough(t.key(j), &t.writes[j])
+			}
+		}
+		s.shrink()
+		s.publish()
+	}
+	s.pending--
+	if s.pending == 0 {
+		s.shared = false
+	}
+	s.epoch++
+}
+
+// writeThrough puts a committed write's entry back in place of the one
+// begin removed. Writes are applied in the order the Update made them, so
+// the last write of a key wins: a later write finds the entry an earlier
+// one put back and replaces it, or removes it if the later write's value
+// was not kept. A key that had no entry when the Update began stays out,
+// so that bulk writes do not flush the cache. mu must be held.
+func (s *shard) writeThrough(key []byte, w *write) {
+	k := lookupKey(key)
+	if !w.dropped && !s.p.contains(k) {
+		return
+	}
+	old, replaced := s.p.remove(k) // put back by an earlier write of key
+	if replaced {
+		s.bytes -= entrySize(len(key), old)
+	}
+	if !w.kept || entrySize(len(key), w.e) > s.maxBytes {
+		return
+	}
+	s.add(key, w.e)
+	if !replaced {
+		s.writes.Add(1)
+	}
+}
+
+// add inserts an entry for a key that has none; mu must be held.
+func (s *shard) add(key []byte, e entry) {
 	s.p.add(string(key), e)
-	s.bytes += size
+	s.bytes += entrySize(len(key), e)
+}
+
+// shrink evicts until the shard is within its bounds; mu must be held.
+func (s *shard) shrink() {
 	for s.p.len() > s.maxEntries || s.bytes > s.maxBytes {
 		k, old, ok := s.p.evict()
 		if !ok {
@@ -93,34 +195,6 @@ func (s *shard) fill(key []byte, e entry, epoch uint64) {
 		s.bytes -= entrySize(len(k), old)
 		s.evictions.Add(1)
 	}
-	s.publish()
-}
-
-// begin registers an Update that is about to commit writes to keys of this
-// shard, unless it was registered already (an engine may run fn again),
-// and removes those keys.
-func (s *shard) begin(keys [][]byte, registered bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !registered {
-		s.pending++
-	}
-	for _, k := range keys {
-		if old, ok := s.p.remove(lookupKey(k)); ok {
-			s.bytes -= entrySize(len(k), old)
-			s.invalidations.Add(1)
-		}
-	}
-	s.publish()
-}
-
-// end unregisters an Update registered by begin, once its commit has
-// succeeded or failed.
-func (s *shard) end() {
-	s.mu.Lock()
-	s.pending--
-	s.epoch++
-	s.mu.Unlock()
 }
 
 // purge drops every entry.
