@@ -56,12 +56,14 @@ type Circuit struct {
 	dirty    []swapper // guarded by mu: conduits with pending values
 	admitted uint64    // guarded by mu: ingress jobs ever queued
 	sleeping bool      // guarded by mu
-	sleptAt  time.Time // guarded by mu: when the dispatcher last went to sleep
-	direct   bool      // guarded by mu: an emitter holds the circuit's place
-	spinning bool      // guarded by mu: the dispatcher watches poked
-	closed   bool      // guarded by mu
-	poked    atomic.Bool
-	dropped  atomic.Uint64
+	// idleSince is when the circuit last finished work: its goroutine went
+	// to sleep, or an emitter gave its place back. Guarded by mu.
+	idleSince time.Time
+	direct    bool // guarded by mu: an emitter holds the circuit's place
+	spinning  bool // guarded by mu: the dispatcher watches poked
+	closed    bool // guarded by mu
+	poked     atomic.Bool
+	dropped   atomic.Uint64
 
 	// The dispatcher's side. transit[transitNext:] is the transit work not
 	// yet started; settling is set while it is being run. completed counts
@@ -131,13 +133,14 @@ func OnPanic(f func(subject Subject, recovered any)) CircuitOption {
 // otherwise.
 const DefaultDirectAfter = 500 * time.Microsecond
 
-// DirectAfter sets how long the circuit must have slept, with nothing
-// queued, before Channel.EmitAll hands a batch to DirectFunc pipes on the
-// emitter's goroutine (see DirectFunc). A circuit that slept that long is
-// lightly loaded: delivering on the spot spares the batch the wake-up of
-// the circuit's goroutine, one hand-off of two. Under a steady stream the
-// circuit's goroutine delivers instead, in parallel with the emitters,
-// which then pay only for queueing. A negative d never delivers directly.
+// DirectAfter sets how long the circuit must have been idle — its goroutine
+// asleep with nothing queued, and no batch delivered directly — before
+// Channel.EmitAll hands a batch to DirectFunc pipes on the emitter's
+// goroutine (see DirectFunc). A circuit idle that long is lightly loaded:
+// delivering on the spot spares the batch the wake-up of the circuit's
+// goroutine, one hand-off of two. Batches closer together than d go to the
+// circuit's goroutine, which delivers them in parallel with the emitters;
+// these then pay only for queueing. A negative d never delivers directly.
 func DirectAfter(d time.Duration) CircuitOption {
 	return func(c *Circuit) { c.directAfter = d }
 }
@@ -262,13 +265,13 @@ func (c *Circuit) transitValue(l work) {
 	c.transit = append(c.transit, job{l, 1})
 }
 
-// takeOver gives the caller the circuit's place, if the dispatcher has
-// slept at least directAfter with nothing queued: until giveBack, the
+// takeOver gives the caller the circuit's place, if the circuit has been
+// idle at least directAfter, its goroutine asleep with nothing queued: until giveBack, the
 // caller's goroutine is the circuit's, and the dispatcher stays asleep. mu
 // is held.
 func (c *Circuit) takeOver() bool {
 	if !c.sleeping || len(c.ingress) > 0 || c.direct || c.directAfter < 0 ||
-		(c.directAfter > 0 && time.Since(c.sleptAt) < c.directAfter) {
+		(c.directAfter > 0 && time.Since(c.idleSince) < c.directAfter) {
 		return false
 	}
 	c.direct = true
@@ -292,6 +295,11 @@ func (c *Circuit) giveBack() {
 	c.busy.Store(false)
 	c.g.Store(c.dispatcher)
 	c.direct = false
+	if c.directAfter > 0 {
+		// A stream of batches closer together than directAfter is load
+		// the circuit's goroutine serves better: the next one wakes it.
+		c.idleSince = time.Now()
+	}
 	if len(c.ingress) > 0 || c.closed {
 		c.signal()
 	}
@@ -387,7 +395,7 @@ func (c *Circuit) take() bool {
 		c.busy.Store(false)
 		c.sleeping = true
 		if c.directAfter > 0 {
-			c.sleptAt = time.Now()
+			c.idleSince = time.Now()
 		}
 		c.wake.Wait()
 		c.busy.Store(true)

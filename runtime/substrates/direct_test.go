@@ -161,3 +161,29 @@ func TestDirectPipesTransitAndPanics(t *testing.T) {
 	assert.Len(t, panics, len(emitted)/2)
 	assert.Equal(t, uint64(len(emitted)/2), cir.Panics())
 }
+
+// TestDirectOnlyAfterIdle checks that a batch that follows a direct one
+// within DirectAfter goes to the circuit's goroutine: a stream is load.
+func TestDirectOnlyAfterIdle(t *testing.T) {
+	cx := substrates.NewCortex()
+	defer cx.Close()
+	cir := cx.Circuit("idle", substrates.DirectAfter(200*time.Millisecond))
+	cd := substrates.NewConduit[int](cir, "d")
+	var rec recorder
+	cd.Subscribe(func(_ substrates.Subject, r substrates.Registrar[int]) {
+		r.Register(substrates.DirectFunc[int](rec.add))
+	})
+	ch := cd.Channel("d")
+	ch.EmitAll([]int{0})
+	cir.Await()
+	time.Sleep(250 * time.Millisecond) // idle long enough
+	me := goid()
+	ch.EmitAll([]int{1})
+	ch.EmitAll([]int{2}) // at once: not idle
+	cir.Await()
+	vs, gs := rec.values()
+	require.Equal(t, []int{0, 1, 2}, vs)
+	assert.NotEqual(t, me, gs[0], "the first batch of a new circuit is queued: it was not idle")
+	assert.Equal(t, me, gs[1], "after an idle spell the emitter delivers")
+	assert.NotEqual(t, me, gs[2], "a batch right after a direct one is queued")
+}
