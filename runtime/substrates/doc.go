@@ -1,7 +1,10 @@
 // Package substrates is an in-process event circuit after Humainary's
 // Substrates API: interned hierarchical Names, Subjects with typed State, and
 // Circuits that carry typed emissions from the Channels of a Conduit to the
-// Pipes its Subscribers register, on one goroutine and in one order.
+// Pipes its Subscribers register, on one goroutine and in one order. Pipes
+// that promise never to block (DirectFunc) may instead be run by an emitter
+// that finds the circuit idle, still one at a time and in the same order
+// (see DirectAfter).
 //
 // It owns ordering, subscription timing and an emission path that allocates
 // nothing; it does not own what an emission means, buffering for slow
