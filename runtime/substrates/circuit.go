@@ -10,7 +10,8 @@ import (
 
 // Circuit owns one goroutine and one queue, and runs every pipe and
 // subscriber of its conduits on that goroutine, one at a time, in the
-// circuit's order:
+// circuit's order (the one exception: an emitter that finds the circuit
+// idle may run DirectFunc pipes itself, in its place; see DirectAfter):
 //
 //   - Ingress: an Emit (or Subscribe, Subscription.Close, new Channel) made
 //     on any other goroutine is appended to the queue and returns at once;
