@@ -48,7 +48,8 @@ func newIterator(owner *cursor.Set, lo, hi []byte, reverse bool, open func(*pebb
 // Next implements backend.Iterator.
 func (it *iterator) Next() bool {
 	if it.forward {
-		// The common case, kept short: forwards, under way, no error.
+		// The common case, kept short: forwards, under way, no error. It
+		// is read written out, which does not inline.
 		if it.it.Next() {
 			v, err := it.it.ValueAndErr()
 			if err != nil {
@@ -62,19 +63,18 @@ func (it *iterator) Next() bool {
 	if it.done || it.Ended() {
 		return false
 	}
+	// A forward iteration under way takes the short path above, so here
+	// the iteration starts or goes backwards.
 	var ok bool
 	switch {
-	case !it.started:
-		it.started = true
-		if it.reverse {
-			ok = it.it.Last()
-		} else {
-			ok = it.it.First()
-		}
-	case it.reverse:
+	case it.started:
 		ok = it.it.Prev()
+	case it.reverse:
+		it.started = true
+		ok = it.it.Last()
 	default:
-		ok = it.it.Next()
+		it.started = true
+		ok = it.it.First()
 	}
 	if !ok {
 		return it.finish(nil)
