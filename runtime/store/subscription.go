@@ -132,8 +132,8 @@ func (s *Subscription[E]) setCleanup(cleanup func()) {
 
 // offer is the subscription's pipe, a substrates.DirectFunc: it runs in
 // the circuit's place, on the circuit's goroutine or on a committing
-// writer's, so it must never block. It filters, then sends without waiting, applying the
-// overflow policy when the buffer is full.
+// writer's, so it must never block. It filters, then sends without
+// waiting, applying the overflow policy when the buffer is full.
 func (s *Subscription[E]) offer(e E) {
 	if s.filter != nil {
 		// Filter a copy held by the subscription: taking e's address would

@@ -129,7 +129,7 @@ func OnPanic(f func(subject Subject, recovered any)) CircuitOption {
 	return func(c *Circuit) { c.onPanic = f }
 }
 
-// DefaultDirectAfter is how long a circuit must have slept before an
+// DefaultDirectAfter is how long a circuit must have been idle before an
 // emitter delivers to DirectFunc pipes itself, unless DirectAfter says
 // otherwise.
 const DefaultDirectAfter = 500 * time.Microsecond
@@ -267,9 +267,9 @@ func (c *Circuit) transitValue(l work) {
 }
 
 // takeOver gives the caller the circuit's place, if the circuit has been
-// idle at least directAfter, its goroutine asleep with nothing queued: until giveBack, the
-// caller's goroutine is the circuit's, and the dispatcher stays asleep. mu
-// is held.
+// idle at least directAfter, its goroutine asleep with nothing queued:
+// until giveBack, the caller's goroutine is the circuit's, and the
+// dispatcher stays asleep. mu is held.
 func (c *Circuit) takeOver() bool {
 	if !c.sleeping || len(c.ingress) > 0 || c.direct || c.directAfter < 0 ||
 		(c.directAfter > 0 && time.Since(c.idleSince) < c.directAfter) {

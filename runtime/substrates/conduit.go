@@ -285,11 +285,11 @@ func (ch *Channel[E]) Emit(e E) {
 // the circuit's lock once for all of them, so a batch costs about one
 // Emit plus a copy per value. es is copied; the caller may reuse it.
 //
-// When every pipe of the conduit is a DirectFunc and the circuit has slept
-// with nothing queued for a while (see DirectAfter), EmitAll instead takes
-// the circuit's place for the batch: it hands the values to the pipes on its own goroutine, in the
-// circuit's order (emissions from elsewhere meanwhile are queued behind
-// the batch), then gives the circuit back. What the pipes emit in transit
+// When every pipe of the conduit is a DirectFunc and the circuit has been
+// idle for a while (see DirectAfter), EmitAll instead takes the circuit's
+// place for the batch: it hands the values to the pipes on its own
+// goroutine, in the circuit's order (emissions from elsewhere meanwhile
+// are queued behind the batch), then gives the circuit back. What the pipes emit in transit
 // is queued ahead of everything else rather than run on the emitter's
 // goroutine. This spares the wake-up of the circuit's goroutine and a hop
 // between goroutines: commit-to-receipt latency is one hand-off, not two.
