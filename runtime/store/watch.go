@@ -206,11 +206,15 @@ func keyAs[K any](x any) (K, bool) {
 	}
 	var zero K
 	from, to := reflect.ValueOf(x), reflect.TypeFor[K]()
-	if !from.IsValid() || classOf(from.Type()) == 0 || classOf(from.Type()) != classOf(to) || !from.CanConvert(to) {
+	if !from.IsValid() {
+		return zero, false
+	}
+	class := keyClassOf(to)
+	if class == 0 || keyClassOf(from.Type()) != class || !from.CanConvert(to) {
 		return zero, false
 	}
 	k := from.Convert(to)
-	if classOf(to) == text {
+	if class == keyText {
 		return k.Interface().(K), true // strings and bytes convert whole
 	}
 	if back := k.Convert(from.Type()); !back.Equal(from) || negative(k) != negative(from) {
@@ -219,23 +223,23 @@ func keyAs[K any](x any) (K, bool) {
 	return k.Interface().(K), true
 }
 
-// Classes of key types that convert into each other by value.
+// Classes of key types that convert into each other by value; 0 is none.
 const (
-	number = 1 + iota
-	text
+	keyNumber = 1 + iota
+	keyText
 )
 
-func classOf(t reflect.Type) int {
+func keyClassOf(t reflect.Type) int {
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
 		reflect.Float32, reflect.Float64:
-		return number
+		return keyNumber
 	case reflect.String:
-		return text
+		return keyText
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
-			return text
+			return keyText
 		}
 	}
 	return 0
