@@ -178,11 +178,16 @@ func (p *parser) checkNames(files []*model.File) {
 func generatedNames(s *model.Store) []string {
 	n := s.Names
 	names := []string{n.StoreType, n.Constructor, n.TxType, n.EventType, n.Schema, n.Encode, n.Decode}
-	if n.KeyType != "" {
-		names = append(names, n.KeyType)
+	for _, name := range []string{n.KeyType, n.Clone} {
+		if name != "" {
+			names = append(names, name)
+		}
 	}
 	for _, nested := range s.Nested {
 		names = append(names, nested.Encode, nested.Decode)
+		if nested.Clone != "" {
+			names = append(names, nested.Clone)
+		}
 	}
 	return names
 }

@@ -310,6 +310,7 @@ func (p *parser) store(d directive, named *types.Named, st *types.Struct) *model
 	}
 	p.keyScans(s)
 	p.names(s)
+	clones(s)
 	return p.stringer(s, named, st)
 }
 

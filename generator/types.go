@@ -120,7 +120,7 @@ func (c *classifier) typ(t types.Type, at site) (*model.Type, bool) {
 		case n.TypeArgs().Len() > 0 || n.TypeParams().Len() > 0:
 			return bad("generic types cannot be stored")
 		case isMarshaler(t):
-			return &model.Type{Kind: model.Marshaler, Named: c.typeName(n.Obj())}, true
+			return &model.Type{Kind: model.Marshaler, Named: c.typeName(n.Obj()), Plain: holdsNoReferences(t)}, true
 		}
 		named = c.typeName(n.Obj())
 	}

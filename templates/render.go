@@ -2,7 +2,7 @@
 // with jennifer, one file per generated part: the schema and store
 // (store.go), the transaction view (tx.go), compound keys and key scans
 // (keys.go), index definitions and lookups (indexes.go), the value codec
-// (codec.go), the redacting String method (stringer.go) and change events
+// (codec.go), the record's deep copy (clone.go), the redacting String method (stringer.go) and change events
 // (events.go). It decides how generated code looks, never whether the input
 // is valid: the generator has checked the model before it gets here.
 package templates
@@ -48,6 +48,7 @@ func Render(f *model.File) ([]byte, error) {
 	r.txType()
 	r.stringer()
 	r.codec()
+	r.clone()
 	var buf bytes.Buffer
 	if err := jf.Render(&buf); err != nil {
 		return nil, err

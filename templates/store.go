@@ -65,6 +65,9 @@ func (r *renderer) schema() {
 		field("Encode", jen.Id(s.Names.Encode)),
 		field("Decode", jen.Id(s.Names.Decode)),
 	}
+	if s.Names.Clone != "" {
+		items = append(items, field("Clone", jen.Id(s.Names.Clone)))
+	}
 	if len(s.Indexes) > 0 {
 		items = append(items, field("Indexes", r.indexDefs()))
 	}

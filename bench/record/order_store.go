@@ -5,8 +5,11 @@
 package record
 
 import (
+	"bytes"
 	"context"
 	"iter"
+	"maps"
+	"slices"
 
 	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/serventis"
@@ -21,6 +24,7 @@ var orderSchema = store.Schema[string, Order]{
 	KeyOf:     func(v *Order) string { return v.ID },
 	Encode:    encodeOrder,
 	Decode:    decodeOrder,
+	Clone:     cloneOrder,
 	Indexes: []store.Index[Order]{
 		{Name: "email", Unique: true, AppendKey: func(dst []byte, v *Order) []byte { return codec.AppendKeyString(dst, v.Email) }},
 		{Name: "status", AppendKey: func(dst []byte, v *Order) []byte { return codec.AppendKeyString(dst, v.Status) }},
@@ -475,4 +479,19 @@ func decodeOrderAddress(b []byte, st *codec.Strings, v *Address) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneOrder sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneOrder(dst, src *Order) {
+	*dst = *src
+	dst.Tags = slices.Clone(src.Tags)
+	dst.Items = slices.Clone(src.Items)
+	dst.Attrs = maps.Clone(src.Attrs)
+	if src.Coupon != nil {
+		p0 := new(string)
+		*p0 = *src.Coupon
+		dst.Coupon = p0
+	}
+	dst.Receipt = bytes.Clone(src.Receipt)
 }

@@ -21,6 +21,7 @@ var recordSchema = store.Schema[string, Record]{
 	KeyOf:     func(v *Record) string { return v.Key },
 	Encode:    encodeRecord,
 	Decode:    decodeRecord,
+	Clone:     cloneRecord,
 }
 
 // RecordStore is the store of Record records, keyed by Key. It is safe for
@@ -298,4 +299,10 @@ func decodeRecord(b []byte, v *Record) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneRecord sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneRecord(dst, src *Record) {
+	*dst = *src
 }

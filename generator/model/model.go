@@ -60,6 +60,7 @@ type Names struct {
 	Schema      string // userSchema
 	Encode      string // encodeUser
 	Decode      string // decodeUser
+	Clone       string // cloneUser; empty when a field holds a marshaler that is not Plain
 	KeysParam   string // the parameter of DeleteAll: ids, keys, …
 }
 
@@ -120,6 +121,10 @@ type Nested struct {
 	Encode string
 	Decode string
 	Fields []*Field
+	// Clone names its deep-copy helper; empty when an assignment copies
+	// the struct deeply (it holds no slice, map or pointer) or the record
+	// has no Clone.
+	Clone string
 }
 
 // Kind is the encoding class of a type.
@@ -164,6 +169,9 @@ type Type struct {
 	Key  *Type
 	// Nested is the stored struct of a Struct.
 	Nested *Nested
+	// Plain is set for a Marshaler that holds no references (pointers,
+	// slices, maps, …), so that an assignment copies it deeply.
+	Plain bool
 }
 
 // TypeName is a defined type: its package path ("" for none) and name.

@@ -178,6 +178,28 @@ type Pather interface {
 	Path() string
 }
 
+// DecodedGetter is an optional capability of layers that keep values in
+// memory, as the cache layer does: beside a value they can keep what a
+// reader decoded from it, so that reading a value that has not changed
+// skips decoding it again. The store uses it for records it can copy.
+type DecodedGetter interface {
+	// GetDecoded returns what d made of the latest committed value of key,
+	// or an error matching ErrNotFound. It calls d.Decode only when it
+	// holds no result of d for that value, and keeps a result no longer
+	// than the value it came from. A result is shared by every caller that
+	// passes the same d, so nobody may modify it. An error from d.Decode
+	// is returned as it is and not kept.
+	GetDecoded(ctx context.Context, key []byte, d *Decoder) (any, error)
+}
+
+// Decoder turns stored values into what a DecodedGetter keeps. Its
+// identity, not its function, tells results apart: each reader with its
+// own way of decoding uses its own Decoder.
+type Decoder struct {
+	// Decode returns the decoded form of val. It must not keep val.
+	Decode func(val []byte) (any, error)
+}
+
 // PrefixEnd returns the smallest key greater than every key that starts
 // with prefix, for use as the hi bound of Range. It returns nil (no upper
 // bound) when prefix is empty or all 0xFF bytes.

@@ -8,7 +8,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"strings"
 	"time"
+	"unsafe"
 )
 
 // ErrKey is wrapped by every key decoding error.
@@ -36,7 +38,8 @@ func AppendKeyString(dst []byte, s string) []byte {
 
 // AppendKeyBytes appends the key encoding of b; it equals that of string(b).
 func AppendKeyBytes(dst []byte, b []byte) []byte {
-	dst = appendEscaped(dst, b)
+	// b is only read, so it is viewed as a string without copying.
+	dst = appendEscaped(dst, unsafe.String(unsafe.SliceData(b), len(b)))
 	return append(dst, 0x00, 0x01)
 }
 
@@ -46,15 +49,18 @@ func AppendKeyStringPrefix(dst []byte, s string) []byte {
 	return appendEscaped(dst, s)
 }
 
-func appendEscaped[T string | []byte](dst []byte, s T) []byte {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0x00 {
-			dst = append(dst, 0x00, 0xFF)
-			continue
+// appendEscaped appends s with each 0x00 escaped, copying the runs
+// between them whole: keys rarely hold a 0x00.
+func appendEscaped(dst []byte, s string) []byte {
+	for {
+		i := strings.IndexByte(s, 0x00)
+		if i < 0 {
+			return append(dst, s...)
 		}
-		dst = append(dst, s[i])
+		dst = append(dst, s[:i]...)
+		dst = append(dst, 0x00, 0xFF)
+		s = s[i+1:]
 	}
-	return dst
 }
 
 // AppendKeyInt appends the key encoding of a signed integer.

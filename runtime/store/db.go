@@ -86,6 +86,10 @@ type keyspace struct {
 	watchJSON func(ctx context.Context, opts []WatchOption) *Subscription[[]byte]
 	// feed publishes a change from the DB's change feed (WithFeed).
 	feed func(c *backend.Change, seq, txID uint64, now time.Time) error
+	// decoder decodes the store's records for a backend.DecodedGetter:
+	// one per keyspace, so that every Table of the store shares what the
+	// backend keeps.
+	decoder *backend.Decoder
 }
 
 // Option configures Open. See also WithMonitoring, WithAssessorConfig and

@@ -43,6 +43,11 @@ type Table[K, V any] struct {
 
 	spare sync.Pool // *V, see decodeOut
 
+	// shared, when the backend keeps decoded values and the schema can
+	// clone records, serves Get: see getShared.
+	shared  backend.DecodedGetter
+	decoder *backend.Decoder
+
 	conduit *substrates.Conduit[Event[K, V]]
 	events  *substrates.Channel[Event[K, V]]
 }
@@ -74,10 +79,14 @@ func NewTable[K, V any](db *DB, s *Schema[K, V]) *Table[K, V] {
 		t.ks.conduit = substrates.NewConduit[Event[K, V]](db.circuit, s.Name)
 		t.ks.watchJSON = t.watchJSON
 		t.ks.feed = t.feedChange
+		t.ks.decoder = &backend.Decoder{Decode: t.decodeShared}
 	}
 	c, ok := t.ks.conduit.(*substrates.Conduit[Event[K, V]])
 	if !ok {
 		panic(fmt.Sprintf("storegen: keyspace %s is already open with another record type", s.Name))
+	}
+	if dg, ok := db.b.(backend.DecodedGetter); ok && s.Clone != nil {
+		t.shared, t.decoder = dg, t.ks.decoder
 	}
 	t.conduit, t.events = c, c.Channel(s.Name)
 	return t
@@ -218,6 +227,9 @@ func (t *Table[K, V]) get(ctx context.Context, k K) (V, error) {
 	sc := t.db.getScratch()
 	defer t.db.putScratch(sc)
 	sc.key = t.appendValueKey(sc.key[:0], k)
+	if t.shared != nil {
+		return t.getShared(ctx, sc.key, k)
+	}
 	val, err := t.db.b.Get(ctx, sc.key, sc.val[:0])
 	if err != nil {
 		if errors.Is(err, backend.ErrNotFound) {
@@ -228,6 +240,38 @@ func (t *Table[K, V]) get(ctx context.Context, k K) (V, error) {
 	sc.val = val
 	if v, err = t.decodeOut(val); err != nil {
 		return v, t.opError("Get", k, err)
+	}
+	return v, nil
+}
+
+// getShared reads the record at key from a backend that keeps decoded
+// values (the cache layer): a record is decoded once while the backend
+// keeps its value, and every reader gets its own clone of it, so that
+// nothing a caller does to its record reaches another's.
+func (t *Table[K, V]) getShared(ctx context.Context, key []byte, k K) (V, error) {
+	var v V
+	d, err := t.shared.GetDecoded(ctx, key, t.decoder)
+	if err != nil {
+		if errors.Is(err, backend.ErrNotFound) {
+			err = ErrNotFound
+		}
+		return v, t.opError("Get", k, err)
+	}
+	p, ok := d.(*V)
+	if !ok {
+		// The decoder is the keyspace's, which holds one record type.
+		return v, t.opError("Get", k, fmt.Errorf("%w: decoded as %T", ErrCorrupt, d))
+	}
+	t.s.Clone(&v, p)
+	return v, nil
+}
+
+// decodeShared is the keyspace's backend.Decoder: it decodes a record for
+// getShared, into a value that readers share and clone.
+func (t *Table[K, V]) decodeShared(b []byte) (any, error) {
+	v := new(V)
+	if err := t.decode(b, v); err != nil {
+		return nil, err
 	}
 	return v, nil
 }

@@ -5,9 +5,11 @@
 package model
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 
 	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/serventis"
@@ -22,6 +24,7 @@ var customerSchema = store.Schema[string, Customer]{
 	KeyOf:     func(v *Customer) string { return v.ID },
 	Encode:    encodeCustomer,
 	Decode:    decodeCustomer,
+	Clone:     cloneCustomer,
 	Indexes: []store.Index[Customer]{
 		{Name: "email", Unique: true, AppendKey: func(dst []byte, v *Customer) []byte { return codec.AppendKeyString(dst, v.Email) }},
 		{Name: "tier", AppendKey: func(dst []byte, v *Customer) []byte { return codec.AppendKeyString(dst, string(v.Tier)) }},
@@ -379,4 +382,12 @@ func decodeCustomerAddress(b []byte, st *codec.Strings, v *Address) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneCustomer sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneCustomer(dst, src *Customer) {
+	*dst = *src
+	dst.PasswordHash = bytes.Clone(src.PasswordHash)
+	dst.Tags = slices.Clone(src.Tags)
 }

@@ -7,6 +7,7 @@ package model
 import (
 	"context"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/synapsed/storegen/runtime/codec"
@@ -25,6 +26,7 @@ var orderSchema = store.Schema[OrderKey, Order]{
 	KeyOf:  func(v *Order) OrderKey { return OrderKey{CustomerID: v.CustomerID, OrderID: v.OrderID} },
 	Encode: encodeOrder,
 	Decode: decodeOrder,
+	Clone:  cloneOrder,
 	Indexes: []store.Index[Order]{
 		{Name: "status_placed_at", AppendKey: func(dst []byte, v *Order) []byte {
 			dst = codec.AppendKeyString(dst, string(v.Status))
@@ -379,4 +381,11 @@ func decodeOrderLineItem(b []byte, st *codec.Strings, v *LineItem) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneOrder sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneOrder(dst, src *Order) {
+	*dst = *src
+	dst.Items = slices.Clone(src.Items)
 }

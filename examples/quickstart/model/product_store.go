@@ -7,6 +7,7 @@ package model
 import (
 	"context"
 	"iter"
+	"maps"
 	"time"
 
 	"github.com/synapsed/storegen/runtime/codec"
@@ -22,6 +23,7 @@ var productSchema = store.Schema[string, Product]{
 	KeyOf:     func(v *Product) string { return v.SKU },
 	Encode:    encodeProduct,
 	Decode:    decodeProduct,
+	Clone:     cloneProduct,
 	Indexes: []store.Index[Product]{
 		{Name: "barcode", Unique: true, AppendKey: func(dst []byte, v *Product) []byte { return codec.AppendKeyString(dst, v.Barcode) }},
 	},
@@ -308,4 +310,16 @@ func decodeProduct(b []byte, v *Product) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneProduct sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneProduct(dst, src *Product) {
+	*dst = *src
+	dst.Attributes = maps.Clone(src.Attributes)
+	if src.Subtitle != nil {
+		p0 := new(string)
+		*p0 = *src.Subtitle
+		dst.Subtitle = p0
+	}
 }

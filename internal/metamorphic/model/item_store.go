@@ -5,8 +5,10 @@
 package model
 
 import (
+	"bytes"
 	"context"
 	"iter"
+	"slices"
 
 	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/serventis"
@@ -21,6 +23,7 @@ var itemSchema = store.Schema[string, Item]{
 	KeyOf:     func(v *Item) string { return v.ID },
 	Encode:    encodeItem,
 	Decode:    decodeItem,
+	Clone:     cloneItem,
 	Indexes: []store.Index[Item]{
 		{Name: "email", Unique: true, AppendKey: func(dst []byte, v *Item) []byte { return codec.AppendKeyString(dst, v.Email) }},
 		{Name: "team", AppendKey: func(dst []byte, v *Item) []byte { return codec.AppendKeyString(dst, v.Team) }},
@@ -318,4 +321,12 @@ func decodeItem(b []byte, v *Item) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneItem sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneItem(dst, src *Item) {
+	*dst = *src
+	dst.Tags = slices.Clone(src.Tags)
+	dst.Data = bytes.Clone(src.Data)
 }

@@ -7,6 +7,7 @@ package model
 import (
 	"context"
 	"iter"
+	"maps"
 
 	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/serventis"
@@ -24,6 +25,7 @@ var readingSchema = store.Schema[ReadingKey, Reading]{
 	KeyOf:  func(v *Reading) ReadingKey { return ReadingKey{Sensor: v.Sensor, At: v.At} },
 	Encode: encodeReading,
 	Decode: decodeReading,
+	Clone:  cloneReading,
 	Indexes: []store.Index[Reading]{
 		{Name: "kind", AppendKey: func(dst []byte, v *Reading) []byte { return codec.AppendKeyString(dst, v.Kind) }},
 	},
@@ -298,4 +300,11 @@ func decodeReading(b []byte, v *Reading) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneReading sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneReading(dst, src *Reading) {
+	*dst = *src
+	dst.Labels = maps.Clone(src.Labels)
 }

@@ -120,6 +120,59 @@ func (b *Backend) Get(ctx context.Context, key, buf []byte) ([]byte, error) {
 	return v, err
 }
 
+// GetDecoded implements backend.DecodedGetter: a hit whose entry holds a
+// result of d returns it, and any other read keeps d's result with the
+// entry it caches, so that a value is decoded once while it stays cached.
+// Decoded records count toward MaxBytes as about the size of their value.
+func (b *Backend) GetDecoded(ctx context.Context, key []byte, d *backend.Decoder) (any, error) {
+	if err := b.gate.Enter(); err != nil {
+		return nil, err
+	}
+	defer b.gate.Exit()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := &b.shards[b.shardIndex(key)]
+	e, hit, epoch := s.lookup(key)
+	if b.onAccess != nil {
+		b.onAccess(hit)
+	}
+	if hit {
+		if !e.found {
+			return nil, backend.ErrNotFound
+		}
+		if e.decoded != nil && e.decoded.by == d {
+			return e.decoded.v, nil
+		}
+		v, err := d.Decode(e.value)
+		if err != nil {
+			return nil, err
+		}
+		s.remember(key, e, &decoded{by: d, v: v})
+		return v, nil
+	}
+	val, err := b.inner.Get(ctx, key, nil)
+	switch {
+	case err == nil:
+		// val is a fresh slice, the cache's own.
+		e := entry{value: val, found: true}
+		if e.value == nil {
+			e.value = []byte{}
+		}
+		v, err := d.Decode(e.value)
+		if err != nil {
+			s.fill(key, e, epoch)
+			return nil, err
+		}
+		e.decoded = &decoded{by: d, v: v}
+		s.fill(key, e, epoch)
+		return v, nil
+	case b.missing && errors.Is(err, backend.ErrNotFound):
+		s.fill(key, entry{}, epoch)
+	}
+	return nil, err
+}
+
 // View opens a snapshot of the inner engine; the cache plays no part in it.
 func (b *Backend) View(ctx context.Context) (backend.View, error) {
 	if err := b.gate.Enter(); err != nil {

@@ -105,106 +105,126 @@ func TestMissDuringCommit(t *testing.T) {
 
 // TestCoherence runs a writer that counts up under several keys, deletes
 // and recreates another, and rolls back every few transactions, alongside
-// readers that use Get. A reader notes the last count the writer has
-// confirmed committed before each Get and requires the value it reads to
-// be at least that, and never less than one it has already seen; the
-// writer requires its own Gets to see each commit at once. Run it with
-// -race.
+// readers that use Get or GetDecoded. A reader notes the last count the
+// writer has confirmed committed before each read and requires the value
+// it reads to be at least that, and never less than one it has already
+// seen; the writer requires its own reads to see each commit at once. Run
+// it with -race.
 func TestCoherence(t *testing.T) {
+	for _, p := range policies {
+		for _, read := range []string{"Get", "GetDecoded"} {
+			t.Run(p.name+"/"+read, func(t *testing.T) {
+				coherence(t, p.opts, read == "GetDecoded")
+			})
+		}
+	}
+}
+
+func coherence(t *testing.T, opts []cache.Option, decoded bool) {
 	const (
 		writes  = 1500
 		readers = 4
 		keys    = 4
 	)
-	for _, p := range policies {
-		t.Run(p.name, func(t *testing.T) {
-			ctx := t.Context()
-			b := cache.New(memory.New(), p.opts...)
-			defer b.Close()
-			key := func(i int) []byte { return fmt.Appendf(nil, "count/%d", i) }
-			flip := []byte("flip") // present with the count when it is even, absent when odd
-			errRollback := errors.New("roll back")
+	ctx := t.Context()
+	b := cache.New(memory.New(), opts...)
+	defer b.Close()
+	key := func(i int) []byte { return fmt.Appendf(nil, "count/%d", i) }
+	flip := []byte("flip") // present with the count when it is even, absent when odd
+	errRollback := errors.New("roll back")
 
-			var committed atomic.Int64 // the last count whose Update returned
-			var stop atomic.Bool
-			var wg sync.WaitGroup
-			wg.Go(func() {
-				defer stop.Store(true)
-				for n := int64(1); n <= writes; n++ {
-					if n%7 == 0 {
-						err := b.Update(ctx, func(txn backend.Txn) error {
-							for i := range keys {
-								if err := txn.Set(key(i), []byte("-1")); err != nil {
-									return err
-								}
-							}
-							return errRollback
-						})
-						if !assert.ErrorIs(t, err, errRollback) {
-							return
-						}
-					}
-					err := b.Update(ctx, func(txn backend.Txn) error {
-						for i := range keys {
-							if err := txn.Set(key(i), strconv.AppendInt(nil, n, 10)); err != nil {
-								return err
-							}
-						}
-						if n%2 == 1 {
-							return txn.Delete(flip)
-						}
-						return txn.Set(flip, strconv.AppendInt(nil, n, 10))
-					})
-					if !assert.NoError(t, err) {
-						return
-					}
-					committed.Store(n)
+	var committed atomic.Int64 // the last count whose Update returned
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer stop.Store(true)
+		for n := int64(1); n <= writes; n++ {
+			if n%7 == 0 {
+				err := b.Update(ctx, func(txn backend.Txn) error {
 					for i := range keys {
-						if !assert.Equal(t, n, readCount(t, b, key(i)), "writer's own read of key %d", i) {
-							return
+						if err := txn.Set(key(i), []byte("-1")); err != nil {
+							return err
 						}
 					}
-					_, err = b.Get(ctx, flip, nil)
-					if n%2 == 1 && !assert.ErrorIs(t, err, backend.ErrNotFound, "writer's own read after delete") {
+					return errRollback
+				})
+				if !assert.ErrorIs(t, err, errRollback) {
+					return
+				}
+			}
+			err := b.Update(ctx, func(txn backend.Txn) error {
+				for i := range keys {
+					if err := txn.Set(key(i), strconv.AppendInt(nil, n, 10)); err != nil {
+						return err
+					}
+				}
+				if n%2 == 1 {
+					return txn.Delete(flip)
+				}
+				return txn.Set(flip, strconv.AppendInt(nil, n, 10))
+			})
+			if !assert.NoError(t, err) {
+				return
+			}
+			committed.Store(n)
+			for i := range keys {
+				if !assert.Equal(t, n, readCount(t, b, key(i), decoded), "writer's own read of key %d", i) {
+					return
+				}
+			}
+			_, err = b.Get(ctx, flip, nil)
+			if n%2 == 1 && !assert.ErrorIs(t, err, backend.ErrNotFound, "writer's own read after delete") {
+				return
+			}
+		}
+	})
+	for r := range readers {
+		wg.Go(func() {
+			seen := make([]int64, keys)
+			for i := 0; !stop.Load(); i++ {
+				k := (i + r) % keys
+				floor := committed.Load()
+				n := readCount(t, b, key(k), decoded)
+				if !assert.GreaterOrEqual(t, n, floor, "reader %d: key %d older than a confirmed commit", r, k) ||
+					!assert.GreaterOrEqual(t, n, seen[k], "reader %d: key %d went back", r, k) {
+					return
+				}
+				seen[k] = n
+				floor = committed.Load()
+				if v, err := b.Get(ctx, flip, nil); err == nil {
+					n, _ := strconv.ParseInt(string(v), 10, 64)
+					if !assert.GreaterOrEqual(t, n, floor, "reader %d: flip older than a confirmed commit", r) {
 						return
 					}
 				}
-			})
-			for r := range readers {
-				wg.Go(func() {
-					seen := make([]int64, keys)
-					for i := 0; !stop.Load(); i++ {
-						k := (i + r) % keys
-						floor := committed.Load()
-						n := readCount(t, b, key(k))
-						if !assert.GreaterOrEqual(t, n, floor, "reader %d: key %d older than a confirmed commit", r, k) ||
-							!assert.GreaterOrEqual(t, n, seen[k], "reader %d: key %d went back", r, k) {
-							return
-						}
-						seen[k] = n
-						floor = committed.Load()
-						if v, err := b.Get(ctx, flip, nil); err == nil {
-							n, _ := strconv.ParseInt(string(v), 10, 64)
-							if !assert.GreaterOrEqual(t, n, floor, "reader %d: flip older than a confirmed commit", r) {
-								return
-							}
-						}
-					}
-				})
-			}
-			wg.Wait()
-			st := b.CacheStats()
-			t.Logf("hits %d, misses %d, invalidations %d, evictions %d", st.Hits, st.Misses, st.Invalidations, st.Evictions)
-			assert.Positive(t, st.Hits, "the readers never hit: the test exercised nothing")
-			for i := range keys {
-				assert.Equal(t, int64(writes), readCount(t, b, key(i)))
 			}
 		})
 	}
+	wg.Wait()
+	st := b.CacheStats()
+	t.Logf("hits %d, misses %d, invalidations %d, evictions %d", st.Hits, st.Misses, st.Invalidations, st.Evictions)
+	assert.Positive(t, st.Hits, "the readers never hit: the test exercised nothing")
+	for i := range keys {
+		assert.Equal(t, int64(writes), readCount(t, b, key(i), decoded))
+	}
 }
 
-// readCount reads a count written by TestCoherence; a missing key reads 0.
-func readCount(t *testing.T, b backend.Backend, key []byte) int64 {
+// countDecoder parses the counts of TestCoherence for GetDecoded.
+var countDecoder = &backend.Decoder{Decode: func(v []byte) (any, error) { return strconv.ParseInt(string(v), 10, 64) }}
+
+// readCount reads a count written by TestCoherence, with Get or with
+// GetDecoded; a missing key reads 0.
+func readCount(t *testing.T, b *cache.Backend, key []byte, decoded bool) int64 {
+	if decoded {
+		n, err := b.GetDecoded(t.Context(), key, countDecoder)
+		if errors.Is(err, backend.ErrNotFound) {
+			return 0
+		}
+		if !assert.NoError(t, err) {
+			return -1
+		}
+		return n.(int64)
+	}
 	v, err := b.Get(t.Context(), key, nil)
 	if errors.Is(err, backend.ErrNotFound) {
 		return 0

@@ -78,6 +78,19 @@ func (l *lfu) add(key string, e entry) {
 	l.items[key] = it
 }
 
+func (l *lfu) peek(key string) (entry, bool) {
+	if it, ok := l.items[key]; ok {
+		return it.e, true
+	}
+	return entry{}, false
+}
+
+func (l *lfu) replace(key string, e entry) {
+	if it, ok := l.items[key]; ok {
+		it.e = e
+	}
+}
+
 func (l *lfu) remove(key string) (entry, bool) {
 	it, ok := l.items[key]
 	if !ok {

@@ -4,14 +4,25 @@ import (
 	"math"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
+
+	"github.com/synapsed/storegen/runtime/backend"
 )
 
 // entry is what the cache knows of one key: its value, or that it is
-// absent. The value is the cache's own copy and is never modified, so a
-// reader may copy from it after releasing the shard's lock.
+// absent, and what a reader decoded from the value (see GetDecoded). The
+// value is the cache's own copy and is never modified, so a reader may copy
+// from it after releasing the shard's lock; decoded is never modified
+// either, only replaced.
 type entry struct {
-	value []byte
-	found bool
+	value   []byte
+	found   bool
+	decoded *decoded
+}
+
+// decoded is what one Decoder made of an entry's value.
+type decoded struct {
+	by *backend.Decoder
+	v  any
 }
 
 // policy holds a shard's entries in eviction order. It never evicts on its
@@ -26,8 +37,12 @@ type policy interface {
 	get(key string) (entry, bool)
 	// contains reports whether key has an entry, recording nothing.
 	contains(key string) bool
+	// peek returns the entry of key, recording nothing.
+	peek(key string) (entry, bool)
 	// add inserts an entry for a key that has none.
 	add(key string, e entry)
+	// replace sets the entry of a key that has one. It may record a use.
+	replace(key string, e entry)
 	// remove drops the entry of key, if any, and returns it.
 	remove(key string) (entry, bool)
 	// evict drops the entry the policy values least and returns its key.
@@ -55,7 +70,9 @@ type lru struct{ l *simplelru.LRU[string, entry] }
 
 func (p lru) get(key string) (entry, bool) { return p.l.Get(key) }
 func (p lru) contains(key string) bool     { return p.l.Contains(key) }
+func (p lru) peek(key string) (entry, bool) { return p.l.Peek(key) }
 func (p lru) add(key string, e entry)      { p.l.Add(key, e) }
+func (p lru) replace(key string, e entry)  { p.l.Add(key, e) }
 func (p lru) len() int                     { return p.l.Len() }
 
 func (p lru) remove(key string) (entry, bool) {

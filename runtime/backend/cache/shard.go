@@ -12,7 +12,13 @@ import (
 const entryOverhead = 96
 
 func entrySize(keyLen int, e entry) int64 {
-	return int64(keyLen + len(e.value) + entryOverhead)
+	n := keyLen + len(e.value) + entryOverhead
+	if e.decoded != nil {
+		// A guess: a decoded record holds about as many bytes as its
+		// stored form, in its own allocations.
+		n += len(e.value) + entryOverhead
+	}
+	return int64(n)
 }
 
 // shard is one independently locked part of the cache.
@@ -100,6 +106,23 @@ func (s *shard) fill(key []byte, e entry, epoch uint64) {
 		return
 	}
 	s.add(key, e)
+	s.shrink()
+	s.publish()
+}
+
+// remember attaches what was decoded from e's value to the entry of key,
+// if the entry is still e: a write may have replaced it since lookup.
+func (s *shard) remember(key []byte, e entry, d *decoded) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := lookupKey(key)
+	cur, ok := s.p.peek(k)
+	if !ok || cur.decoded != e.decoded || unsafe.SliceData(cur.value) != unsafe.SliceData(e.value) {
+		return
+	}
+	e.decoded = d
+	s.bytes += entrySize(len(key), e) - entrySize(len(key), cur)
+	s.p.replace(k, e)
 	s.shrink()
 	s.publish()
 }

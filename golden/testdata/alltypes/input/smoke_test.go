@@ -4,11 +4,13 @@ import (
 	"context"
 	"image"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/synapsed/storegen/runtime/backend/cache"
 	"github.com/synapsed/storegen/runtime/backend/memory"
 	"github.com/synapsed/storegen/runtime/store"
 )
@@ -55,7 +57,6 @@ func full() Thing {
 		Windows: map[time.Duration]Ratio{time.Minute: 0.5},
 
 		Ver: Version{1, 2}, VerPtr: &Version{3, 4}, Vers: []Version{{5, 6}},
-		Addr: netip.MustParseAddr("2001:db8::1"),
 	}
 }
 
@@ -64,17 +65,24 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var got Thing
 			require.NoError(t, decodeThing(encode(t, &v), &got))
-			// Times compare as instants; everything else exactly.
-			require.True(t, v.At.Equal(got.At))
-			require.True(t, time.Time(v.Stamp).Equal(time.Time(got.Stamp)))
-			got.At, got.Stamp = v.At, v.Stamp
-			for i := range v.Times {
-				require.True(t, v.Times[i].Equal(got.Times[i]))
-				got.Times[i] = v.Times[i]
-			}
-			require.Equal(t, v, got)
+			requireSame(t, v, got)
 		})
 	}
+}
+
+// requireSame compares a decoded Thing with the one written: times as
+// instants, everything else exactly.
+func requireSame(t *testing.T, want, got Thing) {
+	t.Helper()
+	require.True(t, want.At.Equal(got.At))
+	require.True(t, time.Time(want.Stamp).Equal(time.Time(got.Stamp)))
+	got.At, got.Stamp = want.At, want.Stamp
+	got.Times = slices.Clone(got.Times)
+	for i := range want.Times {
+		require.True(t, want.Times[i].Equal(got.Times[i]))
+		got.Times[i] = want.Times[i]
+	}
+	require.Equal(t, want, got)
 }
 
 func TestStore(t *testing.T) {
@@ -102,12 +110,85 @@ func TestStore(t *testing.T) {
 		t.Fatal("no event")
 	}
 
-	p := Place{Name: "home", Where: Address{City: "Springfield", Note: "dropped"}, Near: []Address{{Zip: 1}}}
+	p := Place{Name: "home", Where: Address{City: "Springfield", Note: "dropped"}, Near: []Address{{Zip: 1}}, Addr: netip.MustParseAddr("2001:db8::1")}
 	require.NoError(t, places.Put(ctx, p))
 	gotP, err := places.Get(ctx, "home")
 	require.NoError(t, err)
 	p.Where.Note = ""
 	require.Equal(t, p, gotP)
+}
+
+// TestCloneSharesNothing changes everything a clone reaches and checks
+// that the original saw none of it.
+func TestCloneSharesNothing(t *testing.T) {
+	v := full()
+	var c Thing
+	cloneThing(&c, &v)
+	require.Equal(t, v, c)
+	changeAll(&c)
+	require.Equal(t, full(), v)
+
+	var zero Thing
+	cloneThing(&c, &zero)
+	require.Equal(t, zero, c, "nil stays nil")
+	require.Nil(t, placeSchema.Clone, "netip.Addr holds a reference the generator cannot copy")
+}
+
+// changeAll changes everything a full Thing reaches through its slices,
+// maps and pointers.
+func changeAll(c *Thing) {
+	c.Data[0]++
+	c.Blob[0]++
+	c.Tags[0] = "changed"
+	c.Work.City = "changed"
+	c.Past[0].Street = "changed"
+	c.Spots[1].X++
+	*c.PtrInt, *c.PtrStr, c.PtrHash[0], (*c.PtrTags)[0], *c.PtrTime = 1, "changed", 1, "changed", time.Unix(1, 0)
+	c.Ints[0], c.Uints[0], c.Flags[0], c.Floats[0], c.Times[0] = 7, 7, false, 7, time.Time{}
+	c.Blobs[1][0]++
+	c.Hashes[0][0]++
+	c.Grid[0][0]++
+	*c.Opt[1]++
+	c.Counts["a"]++
+	c.ByHash[Hash{1}] = Address{City: "changed"}
+	c.Nested["n"][0]++
+	*c.Keyed[[2]int8{1, -1}] = "changed"
+	c.Windows[time.Minute]++
+	c.VerPtr.Major++
+	c.Vers[0].Major++
+}
+
+// TestCachedGet reads through the cache layer, which keeps decoded records
+// and hands out clones: what a caller does to one Get's record must not
+// reach the next, and a write must be seen at once.
+func TestCachedGet(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(cache.New(memory.New()))
+	require.NoError(t, err)
+	defer db.Close()
+	things, places := NewThingStore(db), NewPlaceStore(db)
+
+	v := full()
+	require.NoError(t, things.Put(ctx, v))
+	first, err := things.Get(ctx, "t1")
+	require.NoError(t, err)
+	requireSame(t, v, first)
+	changeAll(&first)
+	second, err := things.Get(ctx, "t1")
+	require.NoError(t, err)
+	requireSame(t, full(), second)
+
+	v.S = "changed"
+	require.NoError(t, things.Put(ctx, v))
+	third, err := things.Get(ctx, "t1")
+	require.NoError(t, err)
+	require.Equal(t, "changed", third.S)
+
+	p := Place{Name: "home", Addr: netip.MustParseAddr("2001:db8::1")}
+	require.NoError(t, places.Put(ctx, p))
+	gotP, err := places.Get(ctx, "home")
+	require.NoError(t, err)
+	require.Equal(t, p, gotP, "a store without Clone reads through the cache as before")
 }
 
 func TestDecodeTypeMismatch(t *testing.T) {

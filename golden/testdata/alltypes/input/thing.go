@@ -119,15 +119,16 @@ type Thing struct {
 	Ver    Version
 	VerPtr *Version
 	Vers   []Version
-	Addr   netip.Addr
 }
 
 // Place is a second store holding Address, whose codec helpers are its
-// own.
+// own. Its netip.Addr is a marshaler that holds a reference, which the
+// generator cannot copy, so Place has no Clone.
 //
 //storegen:store
 type Place struct {
 	Name  string `store:"key"`
 	Where Address
 	Near  []Address
+	Addr  netip.Addr
 }

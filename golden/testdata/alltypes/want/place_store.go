@@ -191,9 +191,14 @@ func (s PlaceTx) ScanPrefix(prefix string, opts ...store.ScanOption) iter.Seq2[P
 }
 
 // encodePlace appends the stored form of v: the format version, then every
-// field that is not zero. It never fails.
+// field that is not zero. It fails only when a MarshalBinary does, with an
+// error naming the field.
 func encodePlace(dst []byte, v *Place) ([]byte, error) {
-	var mark, mark1 int
+	var (
+		mark, mark1 int
+		b           []byte
+		err         error
+	)
 	dst = append(dst, codec.Version)
 	if v.Name != "" {
 		dst = codec.AppendStringField(dst, 0x0fe07306, 0xb5b5, v.Name) // Name
@@ -211,6 +216,10 @@ func encodePlace(dst []byte, v *Place) ([]byte, error) {
 		}
 		dst = codec.End(dst, mark)
 	}
+	if b, err = v.Addr.MarshalBinary(); err != nil {
+		return nil, codec.InField("Addr", err)
+	}
+	dst = codec.AppendBytesField(dst, 0xc1053e92, 0x8274, b) // Addr
 	return dst, nil
 }
 
@@ -246,6 +255,13 @@ func decodePlace(b []byte, v *Place) error {
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Near", err)
+			}
+		case 0xc1053e92: // Addr
+			if r.Type() != 0x8274 {
+				return codec.InField("Addr", codec.ErrType)
+			}
+			if err := v.Addr.UnmarshalBinary(r.Payload()); err != nil {
+				return codec.InField("Addr", err)
 			}
 		}
 	}

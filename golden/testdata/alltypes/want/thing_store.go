@@ -5,9 +5,12 @@
 package alltypes
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"iter"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/synapsed/storegen/runtime/codec"
@@ -23,6 +26,7 @@ var thingSchema = store.Schema[string, Thing]{
 	KeyOf:     func(v *Thing) string { return v.ID },
 	Encode:    encodeThing,
 	Decode:    decodeThing,
+	Clone:     cloneThing,
 }
 
 // ThingStore is the store of Thing records, keyed by ID. It is safe for
@@ -509,10 +513,6 @@ func encodeThing(dst []byte, v *Thing) ([]byte, error) {
 		}
 		dst = codec.End(dst, mark)
 	}
-	if b, err = v.Addr.MarshalBinary(); err != nil {
-		return nil, codec.InField("Addr", err)
-	}
-	dst = codec.AppendBytesField(dst, 0xc1053e92, 0x8274, b) // Addr
 	return dst, nil
 }
 
@@ -1098,13 +1098,6 @@ func decodeThing(b []byte, v *Thing) error {
 			if err := e.Err(); err != nil {
 				return codec.InField("Vers", err)
 			}
-		case 0xc1053e92: // Addr
-			if r.Type() != 0x8274 {
-				return codec.InField("Addr", codec.ErrType)
-			}
-			if err := v.Addr.UnmarshalBinary(r.Payload()); err != nil {
-				return codec.InField("Addr", err)
-			}
 		}
 	}
 	return r.Err()
@@ -1193,4 +1186,103 @@ func decodeThingImagePoint(b []byte, st *codec.Strings, v *image.Point) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneThing sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneThing(dst, src *Thing) {
+	*dst = *src
+	dst.Data = bytes.Clone(src.Data)
+	dst.Blob = bytes.Clone(src.Blob)
+	dst.Tags = slices.Clone(src.Tags)
+	if src.Work != nil {
+		p0 := new(Address)
+		*p0 = *src.Work
+		dst.Work = p0
+	}
+	dst.Past = slices.Clone(src.Past)
+	dst.Spots = slices.Clone(src.Spots)
+	for i0 := range dst.Spots {
+		if src.Spots[i0] != nil {
+			p1 := new(image.Point)
+			*p1 = *src.Spots[i0]
+			dst.Spots[i0] = p1
+		}
+	}
+	if src.PtrInt != nil {
+		p0 := new(int)
+		*p0 = *src.PtrInt
+		dst.PtrInt = p0
+	}
+	if src.PtrStr != nil {
+		p0 := new(string)
+		*p0 = *src.PtrStr
+		dst.PtrStr = p0
+	}
+	if src.PtrHash != nil {
+		p0 := new(Hash)
+		*p0 = *src.PtrHash
+		dst.PtrHash = p0
+	}
+	if src.PtrTags != nil {
+		p0 := new([]string)
+		*p0 = slices.Clone(*src.PtrTags)
+		dst.PtrTags = p0
+	}
+	if src.PtrTime != nil {
+		p0 := new(time.Time)
+		*p0 = *src.PtrTime
+		dst.PtrTime = p0
+	}
+	dst.Ints = slices.Clone(src.Ints)
+	dst.Uints = slices.Clone(src.Uints)
+	dst.Flags = slices.Clone(src.Flags)
+	dst.Floats = slices.Clone(src.Floats)
+	dst.Times = slices.Clone(src.Times)
+	dst.Blobs = slices.Clone(src.Blobs)
+	for i0 := range dst.Blobs {
+		dst.Blobs[i0] = bytes.Clone(src.Blobs[i0])
+	}
+	dst.Hashes = slices.Clone(src.Hashes)
+	dst.Grid = slices.Clone(src.Grid)
+	for i0 := range dst.Grid {
+		dst.Grid[i0] = slices.Clone(src.Grid[i0])
+	}
+	dst.Opt = slices.Clone(src.Opt)
+	for i0 := range dst.Opt {
+		if src.Opt[i0] != nil {
+			p1 := new(int)
+			*p1 = *src.Opt[i0]
+			dst.Opt[i0] = p1
+		}
+	}
+	dst.Counts = maps.Clone(src.Counts)
+	dst.ByHash = maps.Clone(src.ByHash)
+	if src.Nested != nil {
+		m0 := make(map[Name][]Level, len(src.Nested))
+		for k0, v0 := range src.Nested {
+			v0 = slices.Clone(v0)
+			m0[k0] = v0
+		}
+		dst.Nested = m0
+	}
+	if src.Keyed != nil {
+		m0 := make(map[[2]int8]*string, len(src.Keyed))
+		for k0, v0 := range src.Keyed {
+			if v0 != nil {
+				p1 := new(string)
+				*p1 = *v0
+				v0 = p1
+			}
+			m0[k0] = v0
+		}
+		dst.Keyed = m0
+	}
+	dst.Windows = maps.Clone(src.Windows)
+	if src.VerPtr != nil {
+		p0 := new(Version)
+		*p0 = *src.VerPtr
+		dst.VerPtr = p0
+	}
+	dst.Vers = slices.Clone(src.Vers)
 }

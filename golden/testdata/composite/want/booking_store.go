@@ -21,6 +21,7 @@ var bookingSchema = store.Schema[string, Booking]{
 	KeyOf:     func(v *Booking) string { return v.ID },
 	Encode:    encodeBooking,
 	Decode:    decodeBooking,
+	Clone:     cloneBooking,
 	Indexes: []store.Index[Booking]{
 		{Name: "room", AppendKey: func(dst []byte, v *Booking) []byte { return codec.AppendKeyString(dst, v.Room) }},
 		{Name: "slot", Unique: true, AppendKey: func(dst []byte, v *Booking) []byte {
@@ -353,4 +354,10 @@ func decodeBooking(b []byte, v *Booking) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneBooking sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneBooking(dst, src *Booking) {
+	*dst = *src
 }

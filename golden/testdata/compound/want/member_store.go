@@ -24,6 +24,7 @@ var memberSchema = store.Schema[MemberKey, Member]{
 	KeyOf:  func(v *Member) MemberKey { return MemberKey{Org: v.Org, ID: v.ID} },
 	Encode: encodeMember,
 	Decode: decodeMember,
+	Clone:  cloneMember,
 }
 
 // MemberKey is the compound key of Member records: Org and ID, in this
@@ -266,4 +267,10 @@ func decodeMember(b []byte, v *Member) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneMember sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneMember(dst, src *Member) {
+	*dst = *src
 }

@@ -25,6 +25,7 @@ var seatSchema = store.Schema[SeatKey, Seat]{
 	KeyOf:  func(v *Seat) SeatKey { return SeatKey{Org: v.Org, Team: v.Team, Num: v.Num} },
 	Encode: encodeSeat,
 	Decode: decodeSeat,
+	Clone:  cloneSeat,
 	Indexes: []store.Index[Seat]{
 		{Name: "holder", AppendKey: func(dst []byte, v *Seat) []byte { return codec.AppendKeyString(dst, v.Holder) }},
 	},
@@ -294,4 +295,10 @@ func decodeSeat(b []byte, v *Seat) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneSeat sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneSeat(dst, src *Seat) {
+	*dst = *src
 }

@@ -7,6 +7,7 @@ package evolution
 import (
 	"context"
 	"iter"
+	"slices"
 
 	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/serventis"
@@ -21,6 +22,7 @@ var accountV1Schema = store.Schema[string, AccountV1]{
 	KeyOf:     func(v *AccountV1) string { return v.ID },
 	Encode:    encodeAccountV1,
 	Decode:    decodeAccountV1,
+	Clone:     cloneAccountV1,
 }
 
 // AccountV1Store is the store of AccountV1 records, keyed by ID. It is safe
@@ -316,4 +318,11 @@ func decodeAccountV1Address(b []byte, st *codec.Strings, v *Address) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneAccountV1 sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneAccountV1(dst, src *AccountV1) {
+	*dst = *src
+	dst.Tags = slices.Clone(src.Tags)
 }

@@ -5,8 +5,10 @@
 package evolution
 
 import (
+	"bytes"
 	"context"
 	"iter"
+	"slices"
 
 	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/serventis"
@@ -21,6 +23,7 @@ var accountV2Schema = store.Schema[string, AccountV2]{
 	KeyOf:     func(v *AccountV2) string { return v.ID },
 	Encode:    encodeAccountV2,
 	Decode:    decodeAccountV2,
+	Clone:     cloneAccountV2,
 }
 
 // AccountV2Store is the store of AccountV2 records, keyed by ID. It is safe
@@ -328,4 +331,12 @@ func decodeAccountV2Address(b []byte, st *codec.Strings, v *Address) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneAccountV2 sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneAccountV2(dst, src *AccountV2) {
+	*dst = *src
+	dst.Tags = slices.Clone(src.Tags)
+	dst.Name = bytes.Clone(src.Name)
 }

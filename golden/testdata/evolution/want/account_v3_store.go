@@ -21,6 +21,7 @@ var accountV3Schema = store.Schema[string, AccountV3]{
 	KeyOf:     func(v *AccountV3) string { return v.ID },
 	Encode:    encodeAccountV3,
 	Decode:    decodeAccountV3,
+	Clone:     cloneAccountV3,
 }
 
 // AccountV3Store is the store of AccountV3 records, keyed by ID. It is safe
@@ -228,4 +229,10 @@ func decodeAccountV3(b []byte, v *AccountV3) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneAccountV3 sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneAccountV3(dst, src *AccountV3) {
+	*dst = *src
 }

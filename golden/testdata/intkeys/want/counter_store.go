@@ -21,6 +21,7 @@ var counterSchema = store.Schema[uint64, Counter]{
 	KeyOf:     func(v *Counter) uint64 { return v.ID },
 	Encode:    encodeCounter,
 	Decode:    decodeCounter,
+	Clone:     cloneCounter,
 }
 
 // CounterStore is the store of Counter records, keyed by ID. It is safe for
@@ -217,4 +218,10 @@ func decodeCounter(b []byte, v *Counter) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneCounter sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneCounter(dst, src *Counter) {
+	*dst = *src
 }

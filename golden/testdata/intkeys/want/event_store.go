@@ -22,6 +22,7 @@ var eventSchema = store.Schema[Seq, Event]{
 	KeyOf:     func(v *Event) Seq { return v.Seq },
 	Encode:    encodeEvent,
 	Decode:    decodeEvent,
+	Clone:     cloneEvent,
 	Indexes: []store.Index[Event]{
 		{Name: "at", AppendKey: func(dst []byte, v *Event) []byte { return codec.AppendKeyTime(dst, v.At) }},
 	},
@@ -237,4 +238,10 @@ func decodeEvent(b []byte, v *Event) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneEvent sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneEvent(dst, src *Event) {
+	*dst = *src
 }

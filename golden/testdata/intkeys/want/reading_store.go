@@ -21,6 +21,7 @@ var readingSchema = store.Schema[int, Reading]{
 	KeyOf:     func(v *Reading) int { return v.N },
 	Encode:    encodeReading,
 	Decode:    decodeReading,
+	Clone:     cloneReading,
 }
 
 // ReadingStore is the store of Reading records, keyed by N. It is safe for
@@ -217,4 +218,10 @@ func decodeReading(b []byte, v *Reading) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneReading sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneReading(dst, src *Reading) {
+	*dst = *src
 }

@@ -7,6 +7,7 @@ package marshalerror
 import (
 	"context"
 	"iter"
+	"slices"
 
 	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/serventis"
@@ -21,6 +22,7 @@ var sensorSchema = store.Schema[string, Sensor]{
 	KeyOf:     func(v *Sensor) string { return v.ID },
 	Encode:    encodeSensor,
 	Decode:    decodeSensor,
+	Clone:     cloneSensor,
 	Indexes: []store.Index[Sensor]{
 		{Name: "room", AppendKey: func(dst []byte, v *Sensor) []byte { return codec.AppendKeyString(dst, v.Room) }},
 	},
@@ -393,4 +395,12 @@ func decodeSensorPlace(b []byte, st *codec.Strings, v *Place) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneSensor sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneSensor(dst, src *Sensor) {
+	*dst = *src
+	dst.Limits = slices.Clone(src.Limits)
+	dst.History = slices.Clone(src.History)
 }

@@ -5,6 +5,7 @@
 package named
 
 import (
+	"bytes"
 	"context"
 	"iter"
 
@@ -21,6 +22,7 @@ var draftSchema = store.Schema[string, draft]{
 	KeyOf:     func(v *draft) string { return v.id },
 	Encode:    encodeDraft,
 	Decode:    decodeDraft,
+	Clone:     cloneDraft,
 }
 
 // draftStore is the store of draft records, keyed by id. It is safe for
@@ -225,4 +227,11 @@ func decodeDraft(b []byte, v *draft) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneDraft sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneDraft(dst, src *draft) {
+	*dst = *src
+	dst.body = bytes.Clone(src.body)
 }

@@ -21,6 +21,7 @@ var personSchema = store.Schema[string, Person]{
 	KeyOf:     func(v *Person) string { return v.Name },
 	Encode:    encodePerson,
 	Decode:    decodePerson,
+	Clone:     clonePerson,
 }
 
 // PersonStore is the store of Person records, keyed by Name. It is safe for
@@ -230,4 +231,10 @@ func decodePerson(b []byte, v *Person) error {
 		}
 	}
 	return r.Err()
+}
+
+// clonePerson sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func clonePerson(dst, src *Person) {
+	*dst = *src
 }

@@ -22,6 +22,7 @@ var tokenSchema = store.Schema[[32]byte, Token]{
 	KeyOf:     func(v *Token) [32]byte { return v.Hash },
 	Encode:    encodeToken,
 	Decode:    decodeToken,
+	Clone:     cloneToken,
 	Indexes: []store.Index[Token]{
 		{Name: "owner", AppendKey: func(dst []byte, v *Token) []byte { return codec.AppendKeyString(dst, v.Owner) }},
 		{Name: "phone", Unique: true, Sensitive: true, AppendKey: func(dst []byte, v *Token) []byte { return codec.AppendKeyString(dst, v.Phone) }},
@@ -255,4 +256,10 @@ func decodeToken(b []byte, v *Token) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneToken sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneToken(dst, src *Token) {
+	*dst = *src
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 
 	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/serventis"
@@ -22,6 +23,7 @@ var userSchema = store.Schema[string, User]{
 	KeyOf:     func(v *User) string { return v.ID },
 	Encode:    encodeUser,
 	Decode:    decodeUser,
+	Clone:     cloneUser,
 	Indexes: []store.Index[User]{
 		{Name: "email", Unique: true, AppendKey: func(dst []byte, v *User) []byte { return codec.AppendKeyString(dst, v.Email) }},
 		{Name: "team", AppendKey: func(dst []byte, v *User) []byte { return codec.AppendKeyString(dst, v.Team) }},
@@ -307,4 +309,11 @@ func decodeUser(b []byte, v *User) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneUser sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneUser(dst, src *User) {
+	*dst = *src
+	dst.Tags = slices.Clone(src.Tags)
 }

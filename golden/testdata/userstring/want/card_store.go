@@ -21,6 +21,7 @@ var cardSchema = store.Schema[string, Card]{
 	KeyOf:     func(v *Card) string { return v.ID },
 	Encode:    encodeCard,
 	Decode:    decodeCard,
+	Clone:     cloneCard,
 	Redact: func(v *Card) {
 		v.Number = ""
 	},
@@ -226,4 +227,10 @@ func decodeCard(b []byte, v *Card) error {
 		}
 	}
 	return r.Err()
+}
+
+// cloneCard sets *dst to a copy of *src that shares no slice, map or
+// pointed-to value with it.
+func cloneCard(dst, src *Card) {
+	*dst = *src
 }
