@@ -68,12 +68,12 @@ func newPolicy(e Eviction) policy {
 // every get and evicts from the back.
 type lru struct{ l *simplelru.LRU[string, entry] }
 
-func (p lru) get(key string) (entry, bool) { return p.l.Get(key) }
-func (p lru) contains(key string) bool     { return p.l.Contains(key) }
+func (p lru) get(key string) (entry, bool)  { return p.l.Get(key) }
+func (p lru) contains(key string) bool      { return p.l.Contains(key) }
 func (p lru) peek(key string) (entry, bool) { return p.l.Peek(key) }
-func (p lru) add(key string, e entry)      { p.l.Add(key, e) }
-func (p lru) replace(key string, e entry)  { p.l.Add(key, e) }
-func (p lru) len() int                     { return p.l.Len() }
+func (p lru) add(key string, e entry)       { p.l.Add(key, e) }
+func (p lru) replace(key string, e entry)   { p.l.Add(key, e) }
+func (p lru) len() int                      { return p.l.Len() }
 
 func (p lru) remove(key string) (entry, bool) {
 	e, ok := p.l.Peek(key)
