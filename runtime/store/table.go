@@ -257,12 +257,17 @@ func (t *Table[K, V]) getShared(ctx context.Context, key []byte, k K) (V, error)
 		}
 		return v, t.opError("Get", k, err)
 	}
-	p, ok := d.(*V)
+	src, ok := d.(*V)
 	if !ok {
 		// The decoder is the keyspace's, which holds one record type.
 		return v, t.opError("Get", k, fmt.Errorf("%w: decoded as %T", ErrCorrupt, d))
 	}
-	t.s.Clone(&v, p)
+	// Clone into a spare: Clone is called through a func value, so a
+	// local's address would escape and cost an allocation per Get.
+	p := t.spare.Get().(*V)
+	t.s.Clone(p, src)
+	v, *p = *p, v
+	t.spare.Put(p)
 	return v, nil
 }
 
