@@ -17,7 +17,7 @@ func clones(s *model.Store) {
 	}
 	s.Names.Clone = "clone" + camel(s.Type)
 	for _, n := range s.Nested {
-		if deepFields(n.Fields) {
+		if n.Shares() {
 			n.Clone = "clone" + strings.TrimPrefix(n.Encode, "encode")
 		}
 	}
@@ -44,29 +44,6 @@ func copyableType(t *model.Type) bool {
 		return copyable(t.Nested.Fields)
 	}
 	return copyableType(t.Elem) && copyableType(t.Key)
-}
-
-// deepFields reports whether assigning a struct of fields leaves the copy
-// sharing something the caller could modify: a slice, map or pointer.
-func deepFields(fields []*model.Field) bool {
-	for _, f := range fields {
-		if deepType(f.Type) {
-			return true
-		}
-	}
-	return false
-}
-
-func deepType(t *model.Type) bool {
-	switch t.Kind {
-	case model.Bytes, model.Slice, model.Map, model.Pointer:
-		return true
-	case model.Array:
-		return deepType(t.Elem)
-	case model.Struct:
-		return deepFields(t.Nested.Fields)
-	}
-	return false
 }
 
 // holdsNoReferences reports whether assigning a value of t copies all of

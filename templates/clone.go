@@ -69,7 +69,7 @@ func (e expr) deref() expr {
 // or pointer. Each statement reads what it copies before it assigns, so
 // dst may be src itself.
 func deepen(t *model.Type, dst, src expr, depth int) []jen.Code {
-	if !deep(t) {
+	if !t.Shares() {
 		return nil
 	}
 	n := strconv.Itoa(depth)
@@ -78,7 +78,7 @@ func deepen(t *model.Type, dst, src expr, depth int) []jen.Code {
 		return []jen.Code{dst.x().Op("=").Qual("bytes", "Clone").Call(src.x())}
 	case model.Slice:
 		clone := dst.x().Op("=").Qual("slices", "Clone").Call(src.x())
-		if !deep(t.Elem) {
+		if !t.Elem.Shares() {
 			return []jen.Code{clone}
 		}
 		i := "i" + n
@@ -89,7 +89,7 @@ func deepen(t *model.Type, dst, src expr, depth int) []jen.Code {
 		return []jen.Code{jen.For(jen.Id(i).Op(":=").Range().Add(dst.x())).Block(
 			deepen(t.Elem, dst.index(i), src.index(i), depth+1)...)}
 	case model.Map:
-		if !deep(t.Elem) {
+		if !t.Elem.Shares() {
 			return []jen.Code{dst.x().Op("=").Qual("maps", "Clone").Call(src.x())}
 		}
 		m, k, v := "m"+n, "k"+n, "v"+n
@@ -118,18 +118,4 @@ func deepen(t *model.Type, dst, src expr, depth int) []jen.Code {
 		return []jen.Code{jen.Id(t.Nested.Clone).Call(jen.Op("&").Add(dst.x()), jen.Op("&").Add(src.x()))}
 	}
 	return nil
-}
-
-// deep reports whether an assigned copy of a t shares a slice, map or
-// pointed-to value with the original.
-func deep(t *model.Type) bool {
-	switch t.Kind {
-	case model.Bytes, model.Slice, model.Map, model.Pointer:
-		return true
-	case model.Array:
-		return deep(t.Elem)
-	case model.Struct:
-		return t.Nested.Clone != ""
-	}
-	return false
 }

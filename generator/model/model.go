@@ -1,8 +1,8 @@
 // Package model describes an annotated type the way the templates need it:
 // every name, field id, type hash and lookup already decided and validated.
 // The generator builds it from go/types; the templates only render it. It
-// holds data, no logic, so both sides can depend on it without depending on
-// each other.
+// holds data and facts read off it (Type.Shares), no decisions, so both
+// sides can depend on it without depending on each other.
 package model
 
 // File is one generated file: the store of one annotated type.
@@ -172,6 +172,32 @@ type Type struct {
 	// Plain is set for a Marshaler that holds no references (pointers,
 	// slices, maps, …), so that an assignment copies it deeply.
 	Plain bool
+}
+
+// Shares reports whether a copy of a t made by assignment shares memory
+// with the original: t is or holds a slice, map or pointer. It derives
+// from the data above, for the generator and the templates alike.
+func (t *Type) Shares() bool {
+	switch t.Kind {
+	case Bytes, Slice, Map, Pointer:
+		return true
+	case Array:
+		return t.Elem.Shares()
+	case Struct:
+		return t.Nested.Shares()
+	}
+	return false
+}
+
+// Shares reports whether a copy of the struct made by assignment shares
+// memory with the original (see Type.Shares).
+func (n *Nested) Shares() bool {
+	for _, f := range n.Fields {
+		if f.Type.Shares() {
+			return true
+		}
+	}
+	return false
 }
 
 // TypeName is a defined type: its package path ("" for none) and name.

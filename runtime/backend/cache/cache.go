@@ -91,13 +91,9 @@ func (b *Backend) Get(ctx context.Context, key, buf []byte) ([]byte, error) {
 		return nil, err
 	}
 	defer b.gate.Exit()
-	if err := ctx.Err(); err != nil {
+	s, e, hit, epoch, err := b.lookup(ctx, key)
+	if err != nil {
 		return nil, err
-	}
-	s := &b.shards[b.shardIndex(key)]
-	e, hit, epoch := s.lookup(key)
-	if b.onAccess != nil {
-		b.onAccess(hit)
 	}
 	if hit {
 		if !e.found {
@@ -129,13 +125,9 @@ func (b *Backend) GetDecoded(ctx context.Context, key []byte, d *backend.Decoder
 		return nil, err
 	}
 	defer b.gate.Exit()
-	if err := ctx.Err(); err != nil {
+	s, e, hit, epoch, err := b.lookup(ctx, key)
+	if err != nil {
 		return nil, err
-	}
-	s := &b.shards[b.shardIndex(key)]
-	e, hit, epoch := s.lookup(key)
-	if b.onAccess != nil {
-		b.onAccess(hit)
 	}
 	if hit {
 		if !e.found {
@@ -171,6 +163,20 @@ func (b *Backend) GetDecoded(ctx context.Context, key []byte, d *backend.Decoder
 		s.fill(key, entry{}, epoch)
 	}
 	return nil, err
+}
+
+// lookup finds key's shard and entry for Get and GetDecoded, which hold
+// the gate, and counts the access; epoch is what a miss presents to fill.
+func (b *Backend) lookup(ctx context.Context, key []byte) (s *shard, e entry, hit bool, epoch uint64, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, entry{}, false, 0, err
+	}
+	s = &b.shards[b.shardIndex(key)]
+	e, hit, epoch = s.lookup(key)
+	if b.onAccess != nil {
+		b.onAccess(hit)
+	}
+	return s, e, hit, epoch, nil
 }
 
 // View opens a snapshot of the inner engine; the cache plays no part in it.
