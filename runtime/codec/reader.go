@@ -45,12 +45,17 @@ func InField(name string, err error) error {
 
 // Reader walks the fields of an encoded value. The zero Reader has no
 // fields. Payloads alias the input.
+//
+// A Reader keeps positions in b rather than re-slicing it, so that Next,
+// which generated code calls through a pointer it cannot see is on the
+// stack, stores no pointers and pays no write barriers.
 type Reader struct {
-	b       []byte
-	id      uint32
-	typ     uint16
-	payload []byte
-	err     error
+	b     []byte
+	start int // the current field's payload is b[start:end]
+	end   int // and the next field's header starts at end
+	id    uint32
+	typ   uint16
+	err   error
 }
 
 // NewReader returns a Reader over a stored value, checking its version byte.
@@ -58,7 +63,7 @@ func NewReader(b []byte) Reader {
 	if len(b) == 0 || b[0] != Version {
 		return Reader{err: ErrVersion}
 	}
-	return Reader{b: b[1:]}
+	return Reader{b: b, start: 1, end: 1}
 }
 
 // Fields returns a Reader over a nested struct's payload.
@@ -66,26 +71,26 @@ func Fields(b []byte) Reader { return Reader{b: b} }
 
 // Next advances to the next field and reports whether there is one.
 func (r *Reader) Next() bool {
-	if r.err != nil || len(r.b) == 0 {
+	if r.err != nil || r.end >= len(r.b) {
 		return false
 	}
-	if len(r.b) < 7 {
+	b := r.b[r.end:]
+	if len(b) < 7 {
 		r.err = ErrTruncated
 		return false
 	}
-	r.id = binary.LittleEndian.Uint32(r.b)
-	r.typ = binary.LittleEndian.Uint16(r.b[4:])
-	n, w := uint64(r.b[6]), 1 // most payloads are shorter than 128 bytes
+	r.id = binary.LittleEndian.Uint32(b)
+	r.typ = binary.LittleEndian.Uint16(b[4:])
+	n, w := uint64(b[6]), 1 // most payloads are shorter than 128 bytes
 	if n >= 0x80 {
-		n, w = binary.Uvarint(r.b[6:])
+		n, w = binary.Uvarint(b[6:])
 	}
-	if w <= 0 || n > uint64(len(r.b)-6-w) {
+	if w <= 0 || n > uint64(len(b)-6-w) {
 		r.err = ErrTruncated
 		return false
 	}
-	start := 6 + w
-	r.payload = r.b[start : start+int(n) : start+int(n)]
-	r.b = r.b[start+int(n):]
+	r.start = r.end + 6 + w
+	r.end = r.start + int(n)
 	return true
 }
 
@@ -96,7 +101,7 @@ func (r *Reader) ID() uint32 { return r.id }
 func (r *Reader) Type() uint16 { return r.typ }
 
 // Payload returns the current field's payload.
-func (r *Reader) Payload() []byte { return r.payload }
+func (r *Reader) Payload() []byte { return r.b[r.start:r.end:r.end] }
 
 // Err returns the error that stopped Next, if any.
 func (r *Reader) Err() error { return r.err }
@@ -164,9 +169,11 @@ func Bytes(p []byte) []byte { return append(make([]byte, 0, len(p)), p...) }
 
 // Elems reads the elements of a slice, array or map payload. Errors are
 // sticky: after the first one every read returns a zero value and Err
-// reports it, so generated code checks once at the end.
+// reports it, so generated code checks once at the end. Like Reader, it
+// keeps a position rather than re-slicing its payload.
 type Elems struct {
 	b   []byte
+	pos int // the next element starts at b[pos]
 	err error
 }
 
@@ -181,13 +188,13 @@ func NewElems(p []byte) (Elems, int) {
 	if n > uint64(len(p)-w) {
 		return Elems{err: ErrMalformed}, 0
 	}
-	return Elems{b: p[w:]}, int(n)
+	return Elems{b: p, pos: w}, int(n)
 }
 
 // Err returns the first error met, or ErrMalformed if bytes are left over
 // after the last element.
 func (e *Elems) Err() error {
-	if e.err == nil && len(e.b) != 0 {
+	if e.err == nil && e.pos != len(e.b) {
 		return ErrMalformed
 	}
 	return e.err
@@ -197,12 +204,15 @@ func (e *Elems) fail(err error) {
 	if e.err == nil {
 		e.err = err
 	}
-	e.b = nil
+	e.pos = len(e.b)
 }
+
+// rest is what is left to read.
+func (e *Elems) rest() []byte { return e.b[e.pos:] }
 
 // Int reads a signed integer element that must fit in bits.
 func (e *Elems) Int(bits int) int64 {
-	v, w := binary.Varint(e.b)
+	v, w := binary.Varint(e.rest())
 	if w <= 0 {
 		e.fail(ErrTruncated)
 		return 0
@@ -211,13 +221,13 @@ func (e *Elems) Int(bits int) int64 {
 		e.fail(ErrRange)
 		return 0
 	}
-	e.b = e.b[w:]
+	e.pos += w
 	return v
 }
 
 // Uint reads an unsigned integer element that must fit in bits.
 func (e *Elems) Uint(bits int) uint64 {
-	v, w := binary.Uvarint(e.b)
+	v, w := binary.Uvarint(e.rest())
 	if w <= 0 {
 		e.fail(ErrTruncated)
 		return 0
@@ -226,65 +236,66 @@ func (e *Elems) Uint(bits int) uint64 {
 		e.fail(ErrRange)
 		return 0
 	}
-	e.b = e.b[w:]
+	e.pos += w
 	return v
 }
 
 // Bool reads a bool element.
 func (e *Elems) Bool() bool {
-	if len(e.b) < 1 {
+	b := e.rest()
+	if len(b) < 1 {
 		e.fail(ErrTruncated)
 		return false
 	}
-	v, err := Bool(e.b[:1])
+	v, err := Bool(b[:1])
 	if err != nil {
 		e.fail(err)
 		return false
 	}
-	e.b = e.b[1:]
+	e.pos++
 	return v
 }
 
 // Float64 reads a float64 element.
 func (e *Elems) Float64() float64 {
-	if len(e.b) < 8 {
+	b := e.rest()
+	if len(b) < 8 {
 		e.fail(ErrTruncated)
 		return 0
 	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(e.b))
-	e.b = e.b[8:]
-	return v
+	e.pos += 8
+	return math.Float64frombits(binary.LittleEndian.Uint64(b))
 }
 
 // Float32 reads a float32 element.
 func (e *Elems) Float32() float32 {
-	if len(e.b) < 4 {
+	b := e.rest()
+	if len(b) < 4 {
 		e.fail(ErrTruncated)
 		return 0
 	}
-	v := math.Float32frombits(binary.LittleEndian.Uint32(e.b))
-	e.b = e.b[4:]
-	return v
+	e.pos += 4
+	return math.Float32frombits(binary.LittleEndian.Uint32(b))
 }
 
 // Raw reads a length-prefixed element and returns it without copying: the
 // payload of a string, []byte, time, struct, slice, map or marshaler
 // element.
 func (e *Elems) Raw() []byte {
+	b := e.rest()
 	var n uint64
 	var w int
-	if len(e.b) > 0 && e.b[0] < 0x80 {
-		n, w = uint64(e.b[0]), 1
+	if len(b) > 0 && b[0] < 0x80 {
+		n, w = uint64(b[0]), 1
 	} else {
-		n, w = binary.Uvarint(e.b)
+		n, w = binary.Uvarint(b)
 	}
-	if w <= 0 || n > uint64(len(e.b)-w) {
+	if w <= 0 || n > uint64(len(b)-w) {
 		e.fail(ErrTruncated)
 		return nil
 	}
-	p := e.b[w : w+int(n) : w+int(n)]
-	e.b = e.b[w+int(n):]
-	return p
+	e.pos += w + int(n)
+	return b[w : w+int(n) : w+int(n)]
 }
 
 // String reads a string element.
