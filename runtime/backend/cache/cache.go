@@ -133,14 +133,14 @@ func (b *Backend) GetDecoded(ctx context.Context, key []byte, d *backend.Decoder
 		if !e.found {
 			return nil, backend.ErrNotFound
 		}
-		if e.decoded != nil && e.decoded.by == d {
-			return e.decoded.v, nil
+		if e.by == d {
+			return e.decoded, nil
 		}
 		v, err := d.Decode(e.value)
 		if err != nil {
 			return nil, err
 		}
-		s.remember(key, e, &decoded{by: d, v: v})
+		s.remember(key, e, d, v)
 		return v, nil
 	}
 	val, err := b.inner.Get(ctx, key, nil)
@@ -156,7 +156,7 @@ func (b *Backend) GetDecoded(ctx context.Context, key []byte, d *backend.Decoder
 			s.fill(key, e, epoch)
 			return nil, err
 		}
-		e.decoded = &decoded{by: d, v: v}
+		e.by, e.decoded = d, v
 		s.fill(key, e, epoch)
 		return v, nil
 	case b.missing && errors.Is(err, backend.ErrNotFound):

@@ -9,20 +9,15 @@ import (
 )
 
 // entry is what the cache knows of one key: its value, or that it is
-// absent, and what a reader decoded from the value (see GetDecoded). The
+// absent, and what the Decoder by made of the value (see GetDecoded). The
 // value is the cache's own copy and is never modified, so a reader may copy
 // from it after releasing the shard's lock; decoded is never modified
-// either, only replaced.
+// either, only replaced with the whole entry.
 type entry struct {
 	value   []byte
 	found   bool
-	decoded *decoded
-}
-
-// decoded is what one Decoder made of an entry's value.
-type decoded struct {
-	by *backend.Decoder
-	v  any
+	by      *backend.Decoder // nil until a GetDecoded decodes the value
+	decoded any
 }
 
 // policy holds a shard's entries in eviction order. It never evicts on its

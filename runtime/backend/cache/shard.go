@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/synapsed/storegen/runtime/backend"
 )
 
 // entryOverhead approximates what one cached entry costs beyond its key
@@ -13,7 +15,7 @@ const entryOverhead = 96
 
 func entrySize(keyLen int, e entry) int64 {
 	n := keyLen + len(e.value) + entryOverhead
-	if e.decoded != nil {
+	if e.by != nil {
 		// A guess: a decoded record holds about as many bytes as its
 		// stored form, in its own allocations.
 		n += len(e.value) + entryOverhead
@@ -110,17 +112,18 @@ func (s *shard) fill(key []byte, e entry, epoch uint64) {
 	s.publish()
 }
 
-// remember attaches what was decoded from e's value to the entry of key,
-// if the entry is still e: a write may have replaced it since lookup.
-func (s *shard) remember(key []byte, e entry, d *decoded) {
+// remember attaches what d decoded from e's value to the entry of key, if
+// the entry is still e: a write or another decoder may have replaced it
+// since lookup.
+func (s *shard) remember(key []byte, e entry, d *backend.Decoder, decoded any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := lookupKey(key)
 	cur, ok := s.p.peek(k)
-	if !ok || cur.decoded != e.decoded || unsafe.SliceData(cur.value) != unsafe.SliceData(e.value) {
+	if !ok || cur.by != e.by || unsafe.SliceData(cur.value) != unsafe.SliceData(e.value) {
 		return
 	}
-	e.decoded = d
+	e.by, e.decoded = d, decoded
 	s.bytes += entrySize(len(key), e) - entrySize(len(key), cur)
 	s.p.replace(k, e)
 	s.shrink()
