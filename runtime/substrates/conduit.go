@@ -1,6 +1,7 @@
 package substrates
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -294,10 +295,12 @@ func (ch *Channel[E]) Emit(e E) {
 // idle for a while (see DirectAfter), EmitAll instead takes the circuit's
 // place for the batch: it hands the values to the pipes on its own
 // goroutine, in the circuit's order (emissions from elsewhere meanwhile
-// are queued behind the batch), then gives the circuit back. What the pipes emit in transit
-// is queued ahead of everything else rather than run on the emitter's
-// goroutine. This spares the wake-up of the circuit's goroutine and a hop
-// between goroutines: commit-to-receipt latency is one hand-off, not two.
+// are queued behind the batch), then gives the circuit back and yields its
+// processor once, so that a goroutine the pipes woke runs at once. What
+// the pipes emit in transit is queued ahead of everything else rather than
+// run on the emitter's goroutine. This spares the wake-up of the circuit's
+// goroutine and a hop between goroutines: commit-to-receipt latency is one
+// hand-off, not two.
 func (ch *Channel[E]) EmitAll(es []E) {
 	if len(es) == 0 || ch.conduit.listeners.Load() == 0 {
 		return
@@ -342,6 +345,13 @@ func (ch *Channel[E]) lockIngress(es []E) bool {
 		for i, p := 0, 0; !ch.deliverAll(c, es, &i, &p, false); {
 		}
 		c.giveBack()
+		// A goroutine the pipes woke (a subscriber's receiver, say) waits
+		// on this one's processor for another to come and take it, which
+		// on a busy machine can take longer than the emitter runs before it
+		// next blocks: a whole transaction, for a store. Yielding runs it
+		// now. The emitter only delivers directly after the circuit has been
+		// idle a while, so this costs a light load, not a stream.
+		runtime.Gosched()
 		return false
 	}
 	return true
