@@ -69,17 +69,39 @@ func BenchmarkPutWatched(b *testing.B) {
 // engine, one DB without a watcher and one with a watcher that drains its
 // channel take turns at 20 transactions of 100 puts; between turns the
 // watcher catches up, outside the timing. It reports the time per put of
-// each side, the difference (added-ns/put) and their ratio.
-func BenchmarkWatcherOverhead(b *testing.B) {
+// each side, the difference (added-ns/put) and their ratio, and, on Linux,
+// what the watcher adds to the CPU time of the whole process while the
+// chunks run (process-cpu-added-ns/put): the writer's, the circuit's, the
+// watcher's and the garbage collector's.
+func BenchmarkWatcherOverhead(b *testing.B) { watcherOverhead(b, false) }
+
+// BenchmarkWatcherWriterCPU is BenchmarkWatcherOverhead with the writing
+// goroutine locked to its OS thread, so that, on Linux, it also reports
+// the CPU time the writer itself spent per put on each side, read from its
+// thread's clock, and the difference (writer-cpu-added-ns/put): the part of
+// added-ns/put that the writer's own work costs. The rest is what the
+// circuit's and the watcher's goroutines cost the writer by competing for
+// the machine's cores and locks. The lock makes every yield of the writer
+// dearer (its thread must hand its processor over and get it back), so the
+// times per put are BenchmarkWatcherOverhead's to quote.
+func BenchmarkWatcherWriterCPU(b *testing.B) { watcherOverhead(b, true) }
+
+func watcherOverhead(b *testing.B, lockThread bool) {
 	const perTx, txs = 100, 20
 	for _, eng := range engines {
 		b.Run(eng.name, func(b *testing.B) {
+			if lockThread {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+			}
 			ctx := context.Background()
 			type side struct {
 				db       *store.DB
 				accounts *store.Table[string, account]
 				recs     []account
 				took     time.Duration
+				cpu      time.Duration // the writer's thread CPU time
+				proc     time.Duration // the process's CPU time
 			}
 			open := func() *side {
 				db, err := store.Open(eng.open(b))
@@ -103,6 +125,7 @@ func BenchmarkWatcherOverhead(b *testing.B) {
 			}()
 			round := 0
 			run := func(s *side) {
+				cpu0, proc0, _ := cpuClocks()
 				start := time.Now()
 				for range txs {
 					round++
@@ -120,10 +143,15 @@ func BenchmarkWatcherOverhead(b *testing.B) {
 					}
 				}
 				s.took += time.Since(start)
+				cpu1, proc1, _ := cpuClocks()
+				s.cpu += cpu1 - cpu0
+				s.proc += proc1 - proc0
 			}
 			run(bare)
 			run(watched) // warm both
 			bare.took, watched.took = 0, 0
+			bare.cpu, watched.cpu = 0, 0
+			bare.proc, watched.proc = 0, 0
 			published := int64(txs * perTx)
 			b.ReportAllocs()
 			n := 0
@@ -145,6 +173,15 @@ func BenchmarkWatcherOverhead(b *testing.B) {
 			b.ReportMetric(watchedNs, "watched-ns/put")
 			b.ReportMetric(watchedNs-bareNs, "added-ns/put")
 			b.ReportMetric(watchedNs/bareNs, "ratio")
+			if _, _, ok := cpuClocks(); ok {
+				perPut := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(n) }
+				b.ReportMetric(perPut(watched.proc-bare.proc), "process-cpu-added-ns/put")
+				if lockThread {
+					b.ReportMetric(perPut(bare.cpu), "unwatched-cpu-ns/put")
+					b.ReportMetric(perPut(watched.cpu), "watched-cpu-ns/put")
+					b.ReportMetric(perPut(watched.cpu-bare.cpu), "writer-cpu-added-ns/put")
+				}
+			}
 		})
 	}
 }

@@ -40,7 +40,14 @@ func (l *tableLog[K, V]) publish(i, j int, seq, txID uint64, now time.Time) uint
 		seq++
 		es[k].Seq, es[k].TxID, es[k].Time = seq, txID, now
 	}
-	l.t.events.EmitAll(es)
+	if i == 0 && j == len(l.events) {
+		// The usual case, all of the transaction's changes to the store in
+		// one run: the circuit takes the slice itself, and the log goes on
+		// with an empty one it gave back.
+		l.events = l.t.events.Hand(es)
+	} else {
+		l.t.events.EmitAll(es)
+	}
 	return seq
 }
 

@@ -569,3 +569,25 @@ func TestEmitAllKeepsOrderWithEmit(t *testing.T) {
 	ch.EmitAll([]int{7, 8, 9})
 	assert.Equal(t, uint64(3), cir.Dropped(), "a batch after Close is dropped and counted")
 }
+
+func TestSpinningCircuitClosesAtOnce(t *testing.T) {
+	cx := substrates.NewCortex()
+	defer cx.Close()
+	cir := cx.Circuit("spin", substrates.SpinFor(10*time.Second))
+	cd := substrates.NewConduit[int](cir, "s")
+	n := 0
+	cd.Subscribe(func(_ substrates.Subject, r substrates.Registrar[int]) {
+		r.Register(substrates.PipeFunc[int](func(int) { n++ }))
+	})
+	ch := cd.Channel("s")
+	for i := range 5 { // work every 50ms: the circuit then watches ~100ms for more
+		ch.Emit(i)
+		time.Sleep(50 * time.Millisecond)
+	}
+	ch.Emit(5)
+	cir.Await()
+	start := time.Now()
+	cir.Close()
+	assert.Less(t, time.Since(start), 50*time.Millisecond, "Close does not wait out the watch")
+	assert.Equal(t, 6, n)
+}

@@ -1,9 +1,11 @@
 package substrates
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Conduit hands out the Channels of one emission type E on a circuit, by
@@ -16,6 +18,7 @@ import (
 // record at the tail of the circuit's queue (a new record only when the
 // previous one is for another conduit), under the circuit's lock. It
 // allocates only when a backlog outgrows the chunks kept for reuse.
+// Channel.Hand queues a whole slice instead, without copying it.
 type Conduit[E any] struct {
 	circuit *Circuit
 	subject Subject
@@ -32,9 +35,12 @@ type Conduit[E any] struct {
 	channels map[Name]*Channel[E] // guarded by mu
 
 	// Ingress values not yet taken, written by emitters under circuit.mu,
-	// on a cache line of their own.
+	// on a cache line of their own, and the handed batches delivered and
+	// given back for reuse (see Channel.Hand), also under circuit.mu.
 	_       cacheLinePad
 	pending values[E]
+	spare   *handed[E]
+	nspare  int
 
 	// The dispatch goroutine's side: the values of the batch in hand, the
 	// transit values, and the topology as the dispatcher sees it: channels
@@ -289,10 +295,12 @@ func (ch *Channel[E]) Emit(e E) {
 // idle for a while (see DirectAfter), EmitAll instead takes the circuit's
 // place for the batch: it hands the values to the pipes on its own
 // goroutine, in the circuit's order (emissions from elsewhere meanwhile
-// are queued behind the batch), then gives the circuit back. What the pipes emit in transit
-// is queued ahead of everything else rather than run on the emitter's
-// goroutine. This spares the wake-up of the circuit's goroutine and a hop
-// between goroutines: commit-to-receipt latency is one hand-off, not two.
+// are queued behind the batch), then gives the circuit back and yields its
+// processor once, so that a goroutine the pipes woke runs at once. What
+// the pipes emit in transit is queued ahead of everything else rather than
+// run on the emitter's goroutine. This spares the wake-up of the circuit's
+// goroutine and a hop between goroutines: commit-to-receipt latency is one
+// hand-off, not two.
 func (ch *Channel[E]) EmitAll(es []E) {
 	if len(es) == 0 || ch.conduit.listeners.Load() == 0 {
 		return
@@ -306,17 +314,7 @@ func (ch *Channel[E]) EmitAll(es []E) {
 		}
 		return
 	}
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		c.dropped.Add(uint64(len(es)))
-		return
-	}
-	if cd.queued.Load() == 0 && c.takeOver() {
-		c.mu.Unlock()
-		for i, p := 0, 0; !ch.direct(c, es, &i, &p); {
-		}
-		c.giveBack()
+	if !ch.lockIngress(es) {
 		return
 	}
 	if cd.pending.head == nil {
@@ -329,11 +327,43 @@ func (ch *Channel[E]) EmitAll(es []E) {
 	c.mu.Unlock()
 }
 
-// direct hands es[*i:] to the channel's pipes from pipe *p on, the way a
-// lane delivers them, on the caller's goroutine, which holds the circuit's
-// place (see Circuit.takeOver). A panicking pipe is reported and skipped:
-// direct then returns false and is called again to go on with the next.
-func (ch *Channel[E]) direct(c *Circuit, es []E, i, p *int) (done bool) {
+// lockIngress takes the circuit's lock for a batch es from outside the
+// circuit and reports true, still holding it, if the caller is to queue
+// es. Otherwise es is already dealt with and the lock released: dropped
+// and counted, the circuit being closed, or delivered on the caller's
+// goroutine, every pipe being a DirectFunc and the circuit idle.
+func (ch *Channel[E]) lockIngress(es []E) bool {
+	c := ch.conduit.circuit
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		c.dropped.Add(uint64(len(es)))
+		return false
+	}
+	if ch.conduit.queued.Load() == 0 && c.takeOver() {
+		c.mu.Unlock()
+		for i, p := 0, 0; !ch.deliverAll(c, es, &i, &p, false); {
+		}
+		c.giveBack()
+		// A goroutine the pipes woke (a subscriber's receiver, say) waits
+		// on this one's processor for another to come and take it, which
+		// on a busy machine can take longer than the emitter runs before it
+		// next blocks: a whole transaction, for a store. Yielding runs it
+		// now. The emitter only delivers directly after the circuit has been
+		// idle a while, so this costs a light load, not a stream.
+		runtime.Gosched()
+		return false
+	}
+	return true
+}
+
+// deliverAll hands es[*i:] to the channel's pipes from pipe *p on, the way
+// a lane delivers them, on a goroutine that holds the circuit's place: the
+// dispatcher, which settles the transit work of each value before the
+// next, or an emitter (see Circuit.takeOver), which leaves it queued for
+// giveBack. A panicking pipe is reported and skipped: deliverAll then
+// returns false and is called again to go on with the next.
+func (ch *Channel[E]) deliverAll(c *Circuit, es []E, i, p *int, settle bool) (done bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.recovered(ch.subject, r)
@@ -345,8 +375,89 @@ func (ch *Channel[E]) direct(c *Circuit, es []E, i, p *int) (done bool) {
 			pipes[*p].pipe.Emit(es[*i])
 		}
 		*p = 0
+		if settle {
+			c.settle()
+		}
 	}
 	return true
+}
+
+// maxSpare bounds the handed batches a conduit keeps for reuse: enough for
+// a writer that hands one batch while the dispatcher delivers the last.
+const maxSpare = 4
+
+// Hand queues the values of es for the channel's pipes, in order, like
+// EmitAll, but hands over es itself instead of copying it: the circuit
+// owns es until it has delivered it, and the caller must not touch it
+// again. Hand returns an empty slice for the caller's next batch: one the
+// circuit delivered and gave back earlier, or es's own storage when the
+// values were delivered or dropped before Hand returned, or nil.
+//
+// A batch handed this way costs the emitter one lock and no copy,
+// whatever its length, and the dispatcher reads the values where the
+// emitter wrote them. Given back, a slice is cleared, so it holds on to
+// nothing its values referenced; one that outgrew retainBytes is let go.
+func (ch *Channel[E]) Hand(es []E) []E {
+	if len(es) == 0 {
+		return es
+	}
+	cd := ch.conduit
+	c := cd.circuit
+	if cd.listeners.Load() == 0 || c.onCircuit() {
+		ch.EmitAll(es) // nothing, or a copy into the transit lane
+		clear(es)
+		return es[:0]
+	}
+	if !ch.lockIngress(es) { // delivered or dropped already
+		clear(es)
+		return es[:0]
+	}
+	h := cd.spare
+	if h != nil {
+		cd.spare, h.next = h.next, nil
+		cd.nspare--
+	} else {
+		h = &handed[E]{}
+	}
+	next := h.vals
+	h.ch, h.vals = ch, es
+	c.ingress = append(c.ingress, job{h, 1})
+	c.admitted++
+	c.signal()
+	c.mu.Unlock()
+	return next
+}
+
+// handed is a batch of values queued by Channel.Hand, delivered in place
+// as a job of its own. i and pipe are the delivery in progress, so that it
+// resumes with the next pipe after one panics.
+type handed[E any] struct {
+	ch      *Channel[E]
+	vals    []E
+	i, pipe int
+	next    *handed[E] // in the conduit's spare list
+}
+
+// run delivers the batch on the dispatch goroutine, then gives it back to
+// the conduit for a later Hand.
+func (h *handed[E]) run(c *Circuit, _ int) {
+	for !h.ch.deliverAll(c, h.vals, &h.i, &h.pipe, true) {
+	}
+	clear(h.vals)
+	cd := h.ch.conduit
+	h.ch, h.i, h.pipe = nil, 0, 0
+	var zero E
+	if uintptr(cap(h.vals))*unsafe.Sizeof(zero) > retainBytes {
+		h.vals = nil
+	} else {
+		h.vals = h.vals[:0]
+	}
+	c.mu.Lock()
+	if cd.nspare < maxSpare {
+		h.next, cd.spare = cd.spare, h
+		cd.nspare++
+	}
+	c.mu.Unlock()
 }
 
 // emit copies e into a lane and queues a job record for it: in transit on

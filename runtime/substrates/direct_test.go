@@ -46,19 +46,23 @@ func (r *recorder) values() (vs []int, gs []int) {
 	return vs, gs
 }
 
-// emitIdle emits batches on ch, pausing between them so that the circuit
-// falls asleep, until one of them is delivered on the calling goroutine or
-// tries run out. It returns the values emitted and the batch delivered
-// directly (-1 if none).
-func emitIdle(t *testing.T, ch *substrates.Channel[int], rec *recorder, tries int) (emitted []int, direct int) {
+// emitIdle emits batches on ch, with EmitAll or else with emit, pausing
+// between them so that the circuit falls asleep, until one of them is
+// delivered on the calling goroutine or tries run out. It returns the
+// values emitted and the batch delivered directly (-1 if none).
+func emitIdle(t *testing.T, ch *substrates.Channel[int], rec *recorder, tries int, emit ...func([]int)) (emitted []int, direct int) {
 	t.Helper()
 	me := goid()
 	for i := range tries {
 		time.Sleep(2 * time.Millisecond) // the dispatcher spins a little, then sleeps
 		batch := []int{2 * i, 2*i + 1}
 		n := len(emitted)
-		ch.EmitAll(batch)
 		emitted = append(emitted, batch...)
+		if len(emit) > 0 {
+			emit[0](batch)
+		} else {
+			ch.EmitAll(batch)
+		}
 		if vs, gs := rec.values(); len(vs) == len(emitted) && gs[n] == me && gs[n+1] == me {
 			return emitted, i
 		}
