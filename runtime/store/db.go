@@ -46,9 +46,10 @@ type DB struct {
 	useFeed bool
 	feed    *feedState
 
-	cortex  *substrates.Cortex
-	circuit *substrates.Circuit
-	streams streams
+	cortex      *substrates.Cortex
+	circuit     *substrates.Circuit
+	circuitOpts []substrates.CircuitOption // WithCircuit
+	streams     streams
 
 	// Monitoring (monitor.go): the clock operations are timed on, in
 	// nanoseconds since epoch; the kit; and, with monitoring on, the
@@ -102,6 +103,14 @@ func WithName(name string) Option { return func(db *DB) { db.name = name } }
 // WithClock sets the clock that stamps events (default time.Now).
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.clock = now } }
 
+// WithCircuit configures the DB's event circuit (see DB.Circuit): for
+// example substrates.SpinFor(0), so that its goroutine never keeps a
+// processor watching for the next commit, or substrates.OnPanic, to be
+// told of a panicking subscriber.
+func WithCircuit(opts ...substrates.CircuitOption) Option {
+	return func(db *DB) { db.circuitOpts = append(db.circuitOpts, opts...) }
+}
+
 // Open returns a DB over b. The DB owns b from now on: DB.Close closes it.
 func Open(b backend.Backend, opts ...Option) (*DB, error) {
 	if b == nil {
@@ -135,7 +144,7 @@ func Open(b backend.Backend, opts ...Option) (*DB, error) {
 		db.epoch = time.Now()
 	}
 	db.cortex = substrates.NewCortex()
-	db.circuit = db.cortex.Circuit("storegen." + db.name)
+	db.circuit = db.cortex.Circuit("storegen."+db.name, db.circuitOpts...)
 	db.streams = newStreams(db.circuit)
 	db.startMonitoring()
 	if follow != nil {

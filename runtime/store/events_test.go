@@ -13,6 +13,7 @@ import (
 
 	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/store"
+	"github.com/synapsed/storegen/runtime/substrates"
 )
 
 type accountEvent = store.Event[string, account]
@@ -423,4 +424,30 @@ func TestOpAndTxStreams(t *testing.T) {
 	assert.Equal(t, ids[0], ids[1])
 	assert.Equal(t, ids[2], ids[3])
 	assert.NotEqual(t, ids[0], ids[2])
+}
+
+// TestWithCircuit: options given to Open reach the DB's circuit: here,
+// OnPanic learns of a subscriber's pipe that panics, and the writer does
+// not.
+func TestWithCircuit(t *testing.T) {
+	ctx := context.Background()
+	panics := make(chan any, 1)
+	db, err := store.Open(engines[0].open(t), store.WithCircuit(
+		substrates.OnPanic(func(_ substrates.Subject, r any) { panics <- r }),
+		substrates.SpinFor(0),
+	))
+	require.NoError(t, err)
+	defer db.Close()
+	accounts := store.NewTable(db, &accountSchema)
+	sub := accounts.Conduit().Subscribe(func(_ substrates.Subject, r substrates.Registrar[accountEvent]) {
+		r.Register(substrates.PipeFunc[accountEvent](func(accountEvent) { panic("subscriber fails") }))
+	})
+	defer sub.Close()
+	require.NoError(t, accounts.Put(ctx, account{ID: "a", Email: "a@x"}))
+	select {
+	case r := <-panics:
+		require.Equal(t, "subscriber fails", r)
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnPanic was not called: the option did not reach the circuit")
+	}
 }
