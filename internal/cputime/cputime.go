@@ -49,6 +49,10 @@ func (m *Meter) Report() {
 	}
 }
 
+// Process returns the processor time the process has used, and whether it
+// is measured here.
+func Process() (time.Duration, bool) { return used(), measured }
+
 // PerOp starts a Meter and returns its Report, for a benchmark loop that
 // does not stop its timer:
 //

@@ -11,8 +11,17 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/synapsed/storegen/internal/cputime"
 	"github.com/synapsed/storegen/runtime/store"
 )
+
+// clocks returns the processor time the calling thread (see cputime.Thread)
+// and the whole process have used; zero where they are not measured.
+func clocks() (thread, process time.Duration) {
+	thread, _ = cputime.Thread()
+	process, _ = cputime.Process()
+	return thread, process
+}
 
 // BenchmarkPutWatched compares 100-put transactions with no watcher against
 // one active watcher that drains its channel, per engine. Report is per put.
@@ -125,7 +134,7 @@ func watcherOverhead(b *testing.B, lockThread bool) {
 			}()
 			round := 0
 			run := func(s *side) {
-				cpu0, proc0, _ := cpuClocks()
+				cpu0, proc0 := clocks()
 				start := time.Now()
 				for range txs {
 					round++
@@ -143,7 +152,7 @@ func watcherOverhead(b *testing.B, lockThread bool) {
 					}
 				}
 				s.took += time.Since(start)
-				cpu1, proc1, _ := cpuClocks()
+				cpu1, proc1 := clocks()
 				s.cpu += cpu1 - cpu0
 				s.proc += proc1 - proc0
 			}
@@ -173,10 +182,10 @@ func watcherOverhead(b *testing.B, lockThread bool) {
 			b.ReportMetric(watchedNs, "watched-ns/put")
 			b.ReportMetric(watchedNs-bareNs, "added-ns/put")
 			b.ReportMetric(watchedNs/bareNs, "ratio")
-			if _, _, ok := cpuClocks(); ok {
+			if _, ok := cputime.Process(); ok {
 				perPut := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(n) }
 				b.ReportMetric(perPut(watched.proc-bare.proc), "process-cpu-added-ns/put")
-				if lockThread {
+				if _, ok := cputime.Thread(); ok && lockThread {
 					b.ReportMetric(perPut(bare.cpu), "unwatched-cpu-ns/put")
 					b.ReportMetric(perPut(watched.cpu), "watched-cpu-ns/put")
 					b.ReportMetric(perPut(watched.cpu-bare.cpu), "writer-cpu-added-ns/put")
