@@ -4,7 +4,9 @@
 // Pipes its Subscribers register, on one goroutine and in one order. Pipes
 // that promise never to block (DirectFunc) may instead be run by an emitter
 // that finds the circuit idle, still one at a time and in the same order
-// (see DirectAfter).
+// (see DirectAfter). A batch can be handed over whole, without a copy
+// (Channel.Hand), and a circuit that work reaches in a steady stream keeps
+// watching for it instead of sleeping between batches (see SpinFor).
 //
 // It owns ordering, subscription timing and an emission path that allocates
 // nothing; it does not own what an emission means, buffering for slow
