@@ -477,7 +477,7 @@ func (d *decoder) field(t *model.Type, v val) []jen.Code {
 	case model.String:
 		return []jen.Code{v.x().Op("=").Add(convTo(t, "string", d.strings().Dot("Of").Call(p())))}
 	case model.Bytes:
-		return []jen.Code{v.x().Op("=").Add(codecCall("Bytes", p()))}
+		return []jen.Code{v.x().Op("=").Add(d.strings().Dot("Bytes").Call(p()))}
 	case model.Fixed:
 		return []jen.Code{
 			jen.If(jen.Len(p()).Op("!=").Len(v.base())).Block(d.fail(jen.Qual(codecPkg, "ErrMalformed"))),
@@ -582,7 +582,7 @@ func (d *decoder) elemExpr(e string, t *model.Type) *jen.Statement {
 	case model.String:
 		return convTo(t, "string", d.strings().Dot("Of").Call(call("Raw")))
 	case model.Bytes:
-		return call("Bytes")
+		return d.strings().Dot("Bytes").Call(call("Raw"))
 	case model.Time:
 		return fromTime(t, call("Time"))
 	}

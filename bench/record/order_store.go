@@ -427,7 +427,7 @@ func decodeOrder(b []byte, v *Order) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Receipt", codec.ErrType)
 			}
-			v.Receipt = codec.Bytes(r.Payload())
+			v.Receipt = st.Bytes(r.Payload())
 		}
 	}
 	return r.Err()

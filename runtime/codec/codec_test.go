@@ -265,6 +265,41 @@ func TestStringsShareOneCopy(t *testing.T) {
 	}
 }
 
+// TestStringsBytes: byte slices come from the same copy as the strings,
+// cover only their own payload, and cannot grow into a neighbour.
+func TestStringsBytes(t *testing.T) {
+	value := []byte("name:blob:tail")
+	s := codec.NewStrings(value)
+	name, blob, tail := s.Of(value[0:4]), s.Bytes(value[5:9]), s.Of(value[10:14])
+	require.Equal(t, "name", name)
+	require.Equal(t, []byte("blob"), blob)
+	require.Equal(t, len(blob), cap(blob), "capacity cut to the length")
+	require.Equal(t, unsafe.Add(unsafe.Pointer(unsafe.StringData(name)), 5), unsafe.Pointer(unsafe.SliceData(blob)),
+		"one copy for strings and bytes")
+
+	value[5] = 'X' // the copy is the decoded value's own
+	require.Equal(t, []byte("blob"), blob)
+	blob[0], blob[3] = 'B', 'B' // writing the slice changes no string
+	grown := append(blob, '!')  // nor does appending to it: that copies
+	grown[0] = 'C'
+	require.Equal(t, []byte("BloB"), blob)
+	require.Equal(t, "name", name)
+	require.Equal(t, "tail", tail)
+
+	empty := s.Bytes(value[3:3])
+	require.NotNil(t, empty)
+	require.Empty(t, empty)
+	other := []byte("elsewhere")
+	got := s.Bytes(other)
+	require.Equal(t, other, got)
+	got[0] = 'E'
+	require.Equal(t, byte('e'), other[0], "a slice of another buffer is copied")
+	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() {
+		s := codec.NewStrings(value)
+		_, _ = s.Of(value[0:4]), s.Bytes(value[5:9])
+	}), "a string and a byte slice share one allocation")
+}
+
 // TestIntFieldLayout pins the integer fields to the format: header, one
 // length byte, then the (zig-zag) varint, at every varint width.
 func TestIntFieldLayout(t *testing.T) {

@@ -301,15 +301,6 @@ func (e *Elems) Raw() []byte {
 // String reads a string element.
 func (e *Elems) String() string { return string(e.Raw()) }
 
-// Bytes reads a []byte element into a new slice.
-func (e *Elems) Bytes() []byte {
-	p := e.Raw()
-	if e.err != nil {
-		return nil
-	}
-	return Bytes(p)
-}
-
 // Time reads a time.Time element.
 func (e *Elems) Time() time.Time {
 	p := e.Raw()

@@ -301,7 +301,7 @@ func decodeCustomer(b []byte, v *Customer) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("PasswordHash", codec.ErrType)
 			}
-			v.PasswordHash = codec.Bytes(r.Payload())
+			v.PasswordHash = st.Bytes(r.Payload())
 		case 0x09de135b: // Created
 			if r.Type() != 0xc6d8 {
 				return codec.InField("Created", codec.ErrType)

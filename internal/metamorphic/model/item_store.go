@@ -308,7 +308,7 @@ func decodeItem(b []byte, v *Item) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Data", codec.ErrType)
 			}
-			v.Data = codec.Bytes(r.Payload())
+			v.Data = st.Bytes(r.Payload())
 		case 0x09de135b: // Created
 			if r.Type() != 0xc6d8 {
 				return codec.InField("Created", codec.ErrType)

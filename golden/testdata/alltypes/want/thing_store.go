@@ -656,7 +656,7 @@ func decodeThing(b []byte, v *Thing) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Data", codec.ErrType)
 			}
-			v.Data = codec.Bytes(r.Payload())
+			v.Data = st.Bytes(r.Payload())
 		case 0xa689aa91: // Raw
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Raw", codec.ErrType)
@@ -709,7 +709,7 @@ func decodeThing(b []byte, v *Thing) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Blob", codec.ErrType)
 			}
-			v.Blob = codec.Bytes(r.Payload())
+			v.Blob = st.Bytes(r.Payload())
 		case 0x1cfdec24: // Stamp
 			if r.Type() != 0xc6d8 {
 				return codec.InField("Stamp", codec.ErrType)
@@ -913,7 +913,7 @@ func decodeThing(b []byte, v *Thing) error {
 			e, n := codec.NewElems(r.Payload())
 			v.Blobs = make([][]byte, n)
 			for i := range v.Blobs {
-				v.Blobs[i] = e.Bytes()
+				v.Blobs[i] = st.Bytes(e.Raw())
 			}
 			if err := e.Err(); err != nil {
 				return codec.InField("Blobs", err)

@@ -281,7 +281,7 @@ func decodeAccountV2(b []byte, v *AccountV2) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("Name", codec.ErrType)
 			}
-			v.Name = codec.Bytes(r.Payload())
+			v.Name = st.Bytes(r.Payload())
 		case 0x0f03e400: // Opened
 			if r.Type() != 0x5da9 {
 				return codec.InField("Opened", codec.ErrType)

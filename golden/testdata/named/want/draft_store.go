@@ -223,7 +223,7 @@ func decodeDraft(b []byte, v *draft) error {
 			if r.Type() != 0xb5b5 {
 				return codec.InField("body", codec.ErrType)
 			}
-			v.body = codec.Bytes(r.Payload())
+			v.body = st.Bytes(r.Payload())
 		}
 	}
 	return r.Err()
