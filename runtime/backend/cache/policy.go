@@ -25,8 +25,9 @@ type entry struct {
 // invalidations are counted apart. A policy is not safe for concurrent use;
 // its shard's mutex guards it.
 //
-// Lookups (get, contains, remove) may be given a key that aliases a
-// caller's buffer; a policy must not keep it. Only add keeps its key.
+// Lookups (get, contains, peek, replace, remove) may be given a key that
+// aliases a caller's buffer; a policy must not keep it. Only add keeps its
+// key.
 type policy interface {
 	// get returns the entry of key and records a use of it.
 	get(key string) (entry, bool)
@@ -36,7 +37,8 @@ type policy interface {
 	peek(key string) (entry, bool)
 	// add inserts an entry for a key that has none.
 	add(key string, e entry)
-	// replace sets the entry of a key that has one. It may record a use.
+	// replace sets the entry of a key that has one, keeping the key it
+	// has. It may record a use.
 	replace(key string, e entry)
 	// remove drops the entry of key, if any, and returns it.
 	remove(key string) (entry, bool)
