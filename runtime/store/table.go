@@ -161,21 +161,36 @@ func renderKey(enc []byte) string {
 	return strings.Join(parts, "/")
 }
 
-// decodeOut decodes b into a new V without the allocation that decoding
-// into a local would cost (its address escapes into the generated decoder):
-// it decodes into a pooled value and copies it out. On error it returns the
-// zero V.
+// decodeOut decodes b into a new V (see viaSpare). On error it returns
+// the zero V.
 func (t *Table[K, V]) decodeOut(b []byte) (V, error) {
+	return t.viaSpare(func(p *V) error { return t.decode(b, p) })
+}
+
+// viaSpare returns the V that fill writes, without the allocation that
+// filling a local would cost: fill hands it to a schema function, which is
+// called through a func value, so the local's address would escape. It
+// fills a pooled value instead and copies it out. On error it returns the
+// zero V.
+func (t *Table[K, V]) viaSpare(fill func(p *V) error) (V, error) {
 	p := t.spare.Get().(*V)
-	var zero V
-	err := t.decode(b, p)
-	v := *p
-	*p = zero
+	err := fill(p)
+	var v V
+	v, *p = *p, v
 	t.spare.Put(p)
 	if err != nil {
+		var zero V
 		return zero, err
 	}
 	return v, nil
+}
+
+// notFound maps the backend's ErrNotFound to the store's.
+func notFound(err error) error {
+	if errors.Is(err, backend.ErrNotFound) {
+		return ErrNotFound
+	}
+	return err
 }
 
 func (t *Table[K, V]) decode(b []byte, v *V) error {
@@ -232,10 +247,7 @@ func (t *Table[K, V]) get(ctx context.Context, k K) (V, error) {
 	}
 	val, err := t.db.b.Get(ctx, sc.key, sc.val[:0])
 	if err != nil {
-		if errors.Is(err, backend.ErrNotFound) {
-			err = ErrNotFound
-		}
-		return v, t.opError("Get", k, err)
+		return v, t.opError("Get", k, notFound(err))
 	}
 	sc.val = val
 	if v, err = t.decodeOut(val); err != nil {
@@ -252,23 +264,17 @@ func (t *Table[K, V]) getShared(ctx context.Context, key []byte, k K) (V, error)
 	var v V
 	d, err := t.shared.GetDecoded(ctx, key, t.decoder)
 	if err != nil {
-		if errors.Is(err, backend.ErrNotFound) {
-			err = ErrNotFound
-		}
-		return v, t.opError("Get", k, err)
+		return v, t.opError("Get", k, notFound(err))
 	}
 	src, ok := d.(*V)
 	if !ok {
 		// The decoder is the keyspace's, which holds one record type.
 		return v, t.opError("Get", k, fmt.Errorf("%w: decoded as %T", ErrCorrupt, d))
 	}
-	// Clone into a spare: Clone is called through a func value, so a
-	// local's address would escape and cost an allocation per Get.
-	p := t.spare.Get().(*V)
-	t.s.Clone(p, src)
-	v, *p = *p, v
-	t.spare.Put(p)
-	return v, nil
+	return t.viaSpare(func(p *V) error {
+		t.s.Clone(p, src)
+		return nil
+	})
 }
 
 // decodeShared is the keyspace's backend.Decoder: it decodes a record for
@@ -675,10 +681,7 @@ func (t *Table[K, V]) getIn(r backend.Reader, sc *scratch, k K) (V, error) {
 	sc.key = t.appendValueKey(sc.key[:0], k)
 	val, err := r.Get(sc.key, sc.val[:0])
 	if err != nil {
-		if errors.Is(err, backend.ErrNotFound) {
-			err = ErrNotFound
-		}
-		return v, t.opError("Get", k, err)
+		return v, t.opError("Get", k, notFound(err))
 	}
 	sc.val = val
 	if v, err = t.decodeOut(val); err != nil {
@@ -694,10 +697,7 @@ func (t *Table[K, V]) getUnique(r backend.Reader, ix int, ik []byte) (V, error) 
 	sc.idx = append(append(sc.idx[:0], t.indexPrefix[ix]...), ik...)
 	pk, err := r.Get(sc.idx, sc.aux[:0])
 	if err != nil {
-		if errors.Is(err, backend.ErrNotFound) {
-			err = ErrNotFound
-		}
-		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, err)
+		return v, t.indexError("GetBy"+t.s.Indexes[ix].Name, ix, ik, notFound(err))
 	}
 	sc.aux = pk
 	sc.key = append(append(sc.key[:0], t.valuePrefix...), pk...)
