@@ -96,9 +96,6 @@ func (b *Backend) Get(ctx context.Context, key, buf []byte) ([]byte, error) {
 		return nil, err
 	}
 	if hit {
-		if !e.found {
-			return nil, backend.ErrNotFound
-		}
 		buf = append(buf, e.value...)
 		if buf == nil {
 			buf = []byte{} // present but empty
@@ -130,9 +127,6 @@ func (b *Backend) GetDecoded(ctx context.Context, key []byte, d *backend.Decoder
 		return nil, err
 	}
 	if hit {
-		if !e.found {
-			return nil, backend.ErrNotFound
-		}
 		if e.by == d {
 			return e.decoded, nil
 		}
@@ -151,13 +145,15 @@ func (b *Backend) GetDecoded(ctx context.Context, key []byte, d *backend.Decoder
 		if e.value == nil {
 			e.value = []byte{}
 		}
+		// The value is cached even if it does not decode, as Get would.
 		v, err := d.Decode(e.value)
+		if err == nil {
+			e.by, e.decoded = d, v
+		}
+		s.fill(key, e, epoch)
 		if err != nil {
-			s.fill(key, e, epoch)
 			return nil, err
 		}
-		e.by, e.decoded = d, v
-		s.fill(key, e, epoch)
 		return v, nil
 	case b.missing && errors.Is(err, backend.ErrNotFound):
 		s.fill(key, entry{}, epoch)
@@ -167,6 +163,7 @@ func (b *Backend) GetDecoded(ctx context.Context, key []byte, d *backend.Decoder
 
 // lookup finds key's shard and entry for Get and GetDecoded, which hold
 // the gate, and counts the access; epoch is what a miss presents to fill.
+// A hit on an entry that records the key's absence is ErrNotFound.
 func (b *Backend) lookup(ctx context.Context, key []byte) (s *shard, e entry, hit bool, epoch uint64, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, entry{}, false, 0, err
@@ -175,6 +172,9 @@ func (b *Backend) lookup(ctx context.Context, key []byte) (s *shard, e entry, hi
 	e, hit, epoch = s.lookup(key)
 	if b.onAccess != nil {
 		b.onAccess(hit)
+	}
+	if hit && !e.found {
+		return s, e, hit, epoch, backend.ErrNotFound
 	}
 	return s, e, hit, epoch, nil
 }
