@@ -17,8 +17,15 @@ func (r *renderer) clone() {
 	if s.Names.Clone == "" {
 		return
 	}
-	r.doc(s.Names.Clone + " sets *dst to a copy of *src that shares no slice, map or pointed-to value with it.")
-	r.cloneFunc(s.Names.Clone, r.record(), s.Fields)
+	// The record's copy is returned, not written through a pointer, so
+	// that the runtime, which calls it through the schema, can take it
+	// without the allocation an escaping destination would cost.
+	r.doc(s.Names.Clone + " returns a copy of *src that shares no slice, map or pointed-to value with it.")
+	body := []jen.Code{jen.Id("dst").Op(":=").Op("*").Id("src")}
+	body = append(body, deepenFields(s.Fields)...)
+	body = append(body, jen.Return(jen.Id("dst")))
+	r.f.Func().Id(s.Names.Clone).Params(jen.Id("src").Op("*").Add(r.record())).Add(r.record()).Block(body...)
+	r.f.Line()
 	for _, n := range s.Nested {
 		if n.Clone == "" {
 			continue
@@ -30,11 +37,19 @@ func (r *renderer) clone() {
 
 func (r *renderer) cloneFunc(name string, typ jen.Code, fields []*model.Field) {
 	body := []jen.Code{jen.Op("*").Id("dst").Op("=").Op("*").Id("src")}
+	body = append(body, deepenFields(fields)...)
+	r.f.Func().Id(name).Params(jen.List(jen.Id("dst"), jen.Id("src")).Op("*").Add(typ)).Block(body...)
+	r.f.Line()
+}
+
+// deepenFields turns dst, an assigned copy of src, into a deep one, field
+// by field.
+func deepenFields(fields []*model.Field) []jen.Code {
+	var body []jen.Code
 	for _, f := range fields {
 		body = append(body, deepen(f.Type, selector("dst", f.Name), selector("src", f.Name), 0)...)
 	}
-	r.f.Func().Id(name).Params(jen.List(jen.Id("dst"), jen.Id("src")).Op("*").Add(typ)).Block(body...)
-	r.f.Line()
+	return body
 }
 
 // expr builds an expression afresh each time (jennifer statements grow

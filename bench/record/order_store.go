@@ -481,10 +481,10 @@ func decodeOrderAddress(b []byte, st *codec.Strings, v *Address) error {
 	return r.Err()
 }
 
-// cloneOrder sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneOrder(dst, src *Order) {
-	*dst = *src
+// cloneOrder returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneOrder(src *Order) Order {
+	dst := *src
 	dst.Tags = slices.Clone(src.Tags)
 	dst.Items = slices.Clone(src.Items)
 	dst.Attrs = maps.Clone(src.Attrs)
@@ -494,4 +494,5 @@ func cloneOrder(dst, src *Order) {
 		dst.Coupon = p0
 	}
 	dst.Receipt = bytes.Clone(src.Receipt)
+	return dst
 }

@@ -301,8 +301,9 @@ func decodeRecord(b []byte, v *Record) error {
 	return r.Err()
 }
 
-// cloneRecord sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneRecord(dst, src *Record) {
-	*dst = *src
+// cloneRecord returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneRecord(src *Record) Record {
+	dst := *src
+	return dst
 }

@@ -18,12 +18,12 @@ type Schema[K, V any] struct {
 	// Decode resets *v and fills it from a stored value. Errors should name
 	// the field (codec.FieldError); the runtime adds store and key.
 	Decode func(b []byte, v *V) error
-	// Clone sets *dst to a copy of *src that shares no slice, map or
-	// pointed-to value with it (strings may be shared). With it, a store
+	// Clone returns a copy of *src that shares no slice, map or pointed-to
+	// value with it (strings may be shared). With it, a store
 	// over a backend that keeps decoded values (backend.DecodedGetter, as
 	// the cache layer does) decodes a value once and hands out clones.
 	// Nil when the type holds something the generator cannot copy.
-	Clone func(dst, src *V)
+	Clone func(src *V) V
 	// Indexes lists the secondary indexes, in a fixed order that generated
 	// lookups refer to by position.
 	Indexes []Index[V]

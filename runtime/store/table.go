@@ -271,10 +271,7 @@ func (t *Table[K, V]) getShared(ctx context.Context, key []byte, k K) (V, error)
 		// The decoder is the keyspace's, which holds one record type.
 		return v, t.opError("Get", k, fmt.Errorf("%w: decoded as %T", ErrCorrupt, d))
 	}
-	return t.viaSpare(func(p *V) error {
-		t.s.Clone(p, src)
-		return nil
-	})
+	return t.s.Clone(src), nil
 }
 
 // decodeShared is the keyspace's backend.Decoder: it decodes a record for

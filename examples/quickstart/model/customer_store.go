@@ -384,10 +384,11 @@ func decodeCustomerAddress(b []byte, st *codec.Strings, v *Address) error {
 	return r.Err()
 }
 
-// cloneCustomer sets *dst to a copy of *src that shares no slice, map or
+// cloneCustomer returns a copy of *src that shares no slice, map or
 // pointed-to value with it.
-func cloneCustomer(dst, src *Customer) {
-	*dst = *src
+func cloneCustomer(src *Customer) Customer {
+	dst := *src
 	dst.PasswordHash = bytes.Clone(src.PasswordHash)
 	dst.Tags = slices.Clone(src.Tags)
+	return dst
 }

@@ -383,9 +383,10 @@ func decodeOrderLineItem(b []byte, st *codec.Strings, v *LineItem) error {
 	return r.Err()
 }
 
-// cloneOrder sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneOrder(dst, src *Order) {
-	*dst = *src
+// cloneOrder returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneOrder(src *Order) Order {
+	dst := *src
 	dst.Items = slices.Clone(src.Items)
+	return dst
 }

@@ -312,14 +312,15 @@ func decodeProduct(b []byte, v *Product) error {
 	return r.Err()
 }
 
-// cloneProduct sets *dst to a copy of *src that shares no slice, map or
+// cloneProduct returns a copy of *src that shares no slice, map or
 // pointed-to value with it.
-func cloneProduct(dst, src *Product) {
-	*dst = *src
+func cloneProduct(src *Product) Product {
+	dst := *src
 	dst.Attributes = maps.Clone(src.Attributes)
 	if src.Subtitle != nil {
 		p0 := new(string)
 		*p0 = *src.Subtitle
 		dst.Subtitle = p0
 	}
+	return dst
 }

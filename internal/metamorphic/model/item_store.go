@@ -323,10 +323,11 @@ func decodeItem(b []byte, v *Item) error {
 	return r.Err()
 }
 
-// cloneItem sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneItem(dst, src *Item) {
-	*dst = *src
+// cloneItem returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneItem(src *Item) Item {
+	dst := *src
 	dst.Tags = slices.Clone(src.Tags)
 	dst.Data = bytes.Clone(src.Data)
+	return dst
 }

@@ -122,14 +122,13 @@ func TestStore(t *testing.T) {
 // that the original saw none of it.
 func TestCloneSharesNothing(t *testing.T) {
 	v := full()
-	var c Thing
-	cloneThing(&c, &v)
+	c := cloneThing(&v)
 	require.Equal(t, v, c)
 	changeAll(&c)
 	require.Equal(t, full(), v)
 
 	var zero Thing
-	cloneThing(&c, &zero)
+	c = cloneThing(&zero)
 	require.Equal(t, zero, c, "nil stays nil")
 	require.Nil(t, placeSchema.Clone, "netip.Addr holds a reference the generator cannot copy")
 }

@@ -1188,10 +1188,10 @@ func decodeThingImagePoint(b []byte, st *codec.Strings, v *image.Point) error {
 	return r.Err()
 }
 
-// cloneThing sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneThing(dst, src *Thing) {
-	*dst = *src
+// cloneThing returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneThing(src *Thing) Thing {
+	dst := *src
 	dst.Data = bytes.Clone(src.Data)
 	dst.Blob = bytes.Clone(src.Blob)
 	dst.Tags = slices.Clone(src.Tags)
@@ -1285,4 +1285,5 @@ func cloneThing(dst, src *Thing) {
 		dst.VerPtr = p0
 	}
 	dst.Vers = slices.Clone(src.Vers)
+	return dst
 }

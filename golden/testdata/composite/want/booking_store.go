@@ -356,8 +356,9 @@ func decodeBooking(b []byte, v *Booking) error {
 	return r.Err()
 }
 
-// cloneBooking sets *dst to a copy of *src that shares no slice, map or
+// cloneBooking returns a copy of *src that shares no slice, map or
 // pointed-to value with it.
-func cloneBooking(dst, src *Booking) {
-	*dst = *src
+func cloneBooking(src *Booking) Booking {
+	dst := *src
+	return dst
 }

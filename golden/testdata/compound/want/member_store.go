@@ -269,8 +269,9 @@ func decodeMember(b []byte, v *Member) error {
 	return r.Err()
 }
 
-// cloneMember sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneMember(dst, src *Member) {
-	*dst = *src
+// cloneMember returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneMember(src *Member) Member {
+	dst := *src
+	return dst
 }

@@ -297,8 +297,9 @@ func decodeSeat(b []byte, v *Seat) error {
 	return r.Err()
 }
 
-// cloneSeat sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneSeat(dst, src *Seat) {
-	*dst = *src
+// cloneSeat returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneSeat(src *Seat) Seat {
+	dst := *src
+	return dst
 }

@@ -320,9 +320,10 @@ func decodeAccountV1Address(b []byte, st *codec.Strings, v *Address) error {
 	return r.Err()
 }
 
-// cloneAccountV1 sets *dst to a copy of *src that shares no slice, map or
+// cloneAccountV1 returns a copy of *src that shares no slice, map or
 // pointed-to value with it.
-func cloneAccountV1(dst, src *AccountV1) {
-	*dst = *src
+func cloneAccountV1(src *AccountV1) AccountV1 {
+	dst := *src
 	dst.Tags = slices.Clone(src.Tags)
+	return dst
 }

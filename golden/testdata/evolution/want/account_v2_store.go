@@ -333,10 +333,11 @@ func decodeAccountV2Address(b []byte, st *codec.Strings, v *Address) error {
 	return r.Err()
 }
 
-// cloneAccountV2 sets *dst to a copy of *src that shares no slice, map or
+// cloneAccountV2 returns a copy of *src that shares no slice, map or
 // pointed-to value with it.
-func cloneAccountV2(dst, src *AccountV2) {
-	*dst = *src
+func cloneAccountV2(src *AccountV2) AccountV2 {
+	dst := *src
 	dst.Tags = slices.Clone(src.Tags)
 	dst.Name = bytes.Clone(src.Name)
+	return dst
 }

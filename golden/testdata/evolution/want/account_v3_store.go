@@ -231,8 +231,9 @@ func decodeAccountV3(b []byte, v *AccountV3) error {
 	return r.Err()
 }
 
-// cloneAccountV3 sets *dst to a copy of *src that shares no slice, map or
+// cloneAccountV3 returns a copy of *src that shares no slice, map or
 // pointed-to value with it.
-func cloneAccountV3(dst, src *AccountV3) {
-	*dst = *src
+func cloneAccountV3(src *AccountV3) AccountV3 {
+	dst := *src
+	return dst
 }

@@ -220,8 +220,9 @@ func decodeCounter(b []byte, v *Counter) error {
 	return r.Err()
 }
 
-// cloneCounter sets *dst to a copy of *src that shares no slice, map or
+// cloneCounter returns a copy of *src that shares no slice, map or
 // pointed-to value with it.
-func cloneCounter(dst, src *Counter) {
-	*dst = *src
+func cloneCounter(src *Counter) Counter {
+	dst := *src
+	return dst
 }

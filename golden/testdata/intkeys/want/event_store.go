@@ -240,8 +240,9 @@ func decodeEvent(b []byte, v *Event) error {
 	return r.Err()
 }
 
-// cloneEvent sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneEvent(dst, src *Event) {
-	*dst = *src
+// cloneEvent returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneEvent(src *Event) Event {
+	dst := *src
+	return dst
 }

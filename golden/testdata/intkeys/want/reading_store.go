@@ -220,8 +220,9 @@ func decodeReading(b []byte, v *Reading) error {
 	return r.Err()
 }
 
-// cloneReading sets *dst to a copy of *src that shares no slice, map or
+// cloneReading returns a copy of *src that shares no slice, map or
 // pointed-to value with it.
-func cloneReading(dst, src *Reading) {
-	*dst = *src
+func cloneReading(src *Reading) Reading {
+	dst := *src
+	return dst
 }

@@ -397,10 +397,11 @@ func decodeSensorPlace(b []byte, st *codec.Strings, v *Place) error {
 	return r.Err()
 }
 
-// cloneSensor sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneSensor(dst, src *Sensor) {
-	*dst = *src
+// cloneSensor returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneSensor(src *Sensor) Sensor {
+	dst := *src
 	dst.Limits = slices.Clone(src.Limits)
 	dst.History = slices.Clone(src.History)
+	return dst
 }

@@ -229,9 +229,10 @@ func decodeDraft(b []byte, v *draft) error {
 	return r.Err()
 }
 
-// cloneDraft sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneDraft(dst, src *draft) {
-	*dst = *src
+// cloneDraft returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneDraft(src *draft) draft {
+	dst := *src
 	dst.body = bytes.Clone(src.body)
+	return dst
 }

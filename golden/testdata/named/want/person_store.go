@@ -233,8 +233,9 @@ func decodePerson(b []byte, v *Person) error {
 	return r.Err()
 }
 
-// clonePerson sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func clonePerson(dst, src *Person) {
-	*dst = *src
+// clonePerson returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func clonePerson(src *Person) Person {
+	dst := *src
+	return dst
 }

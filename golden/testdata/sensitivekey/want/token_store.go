@@ -258,8 +258,9 @@ func decodeToken(b []byte, v *Token) error {
 	return r.Err()
 }
 
-// cloneToken sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneToken(dst, src *Token) {
-	*dst = *src
+// cloneToken returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneToken(src *Token) Token {
+	dst := *src
+	return dst
 }

@@ -311,9 +311,10 @@ func decodeUser(b []byte, v *User) error {
 	return r.Err()
 }
 
-// cloneUser sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneUser(dst, src *User) {
-	*dst = *src
+// cloneUser returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneUser(src *User) User {
+	dst := *src
 	dst.Tags = slices.Clone(src.Tags)
+	return dst
 }

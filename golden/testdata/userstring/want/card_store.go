@@ -229,8 +229,9 @@ func decodeCard(b []byte, v *Card) error {
 	return r.Err()
 }
 
-// cloneCard sets *dst to a copy of *src that shares no slice, map or
-// pointed-to value with it.
-func cloneCard(dst, src *Card) {
-	*dst = *src
+// cloneCard returns a copy of *src that shares no slice, map or pointed-to
+// value with it.
+func cloneCard(src *Card) Card {
+	dst := *src
+	return dst
 }
