@@ -17,6 +17,7 @@ import (
 	"hash/maphash"
 	"math"
 	"math/bits"
+	"sync"
 
 	"github.com/synapsed/storegen/runtime/backend"
 )
@@ -37,6 +38,7 @@ type Backend struct {
 	seed     maphash.Seed
 	missing  bool
 	onAccess func(hit bool)
+	updates  sync.Pool // *update
 }
 
 // New returns a cache in front of inner, which it takes over: closing the
@@ -67,6 +69,7 @@ func New(inner backend.Backend, opts ...Option) *Backend {
 		missing:  c.cacheMissing,
 		onAccess: c.onAccess,
 	}
+	b.updates.New = b.newUpdate
 	for i := range b.shards {
 		s := &b.shards[i]
 		s.p = newPolicy(c.eviction)
@@ -199,23 +202,65 @@ func (b *Backend) Update(ctx context.Context, fn func(backend.Txn) error) error 
 		return err
 	}
 	defer b.gate.Exit()
-	var (
-		registered uint64 // shards this Update holds pending
-		last       *txn   // the run of fn that may commit
-		committed  bool   // stays false if the inner Update panics
-	)
-	defer func() { b.end(registered, last, committed) }()
-	err := b.inner.Update(ctx, func(inner backend.Txn) error {
-		t := &txn{Txn: inner, b: b}
-		if err := fn(t); err != nil {
-			return err
-		}
-		registered |= b.begin(t, registered)
-		last = t
-		return nil
-	})
+	u := b.updates.Get().(*update)
+	u.fn = fn
+	committed := false // stays false if the inner Update panics
+	defer func() {
+		b.end(u.registered, u.last, committed)
+		b.release(u)
+	}()
+	err := b.inner.Update(ctx, u.run)
 	committed = err == nil
 	return err
+}
+
+// update is the state of one Update. It is pooled with the buffers its
+// txns record writes in, so that a write through the cache allocates
+// little beyond the copy of the value the cache keeps. The txn handed to
+// fn is not pooled: one kept past its Update must report ErrTxDone, and it
+// does, since its inner transaction fails every call before the txn
+// records anything.
+type update struct {
+	fn         func(backend.Txn) error
+	last       *txn   // the run of fn that may commit
+	registered uint64 // shards this Update holds pending
+	keys       []byte // buffers for the next run's txn
+	writes     []write
+	run        func(backend.Txn) error
+}
+
+func (b *Backend) newUpdate() any {
+	u := &update{}
+	// A func value that refers to u allocates when made, so it is made
+	// once per pooled update.
+	u.run = func(inner backend.Txn) error {
+		// An engine may run fn again; only the last run may commit.
+		t := &txn{Txn: inner, b: b, keys: u.keys[:0], writes: u.writes[:0]}
+		err := u.fn(t)
+		u.keys, u.writes = t.keys, t.writes // grown, perhaps
+		if err != nil {
+			return err
+		}
+		u.registered |= b.begin(t, u.registered)
+		u.last = t
+		return nil
+	}
+	return u
+}
+
+// pooledKeyBytes bounds the key buffer an update keeps in the pool, so
+// that one bulk write does not pin a large buffer.
+const pooledKeyBytes = 64 << 10
+
+// release returns u to the pool without the values and transactions it
+// refers to.
+func (b *Backend) release(u *update) {
+	clear(u.writes)
+	u.fn, u.last, u.registered = nil, nil, 0
+	u.keys, u.writes = u.keys[:0], u.writes[:0]
+	if cap(u.keys) <= pooledKeyBytes {
+		b.updates.Put(u)
+	}
 }
 
 // begin removes the keys t wrote from their shards and registers the

@@ -149,3 +149,57 @@ func TestGetDecodedClosed(t *testing.T) {
 	require.ErrorIs(t, err, backend.ErrClosed)
 	require.Zero(t, d.calls.Load())
 }
+
+// setDecoded commits value at key with decoded as what d makes of it.
+func setDecoded(t *testing.T, b backend.Backend, key, value string, d *counting, decoded int64) {
+	t.Helper()
+	require.NoError(t, b.Update(t.Context(), func(txn backend.Txn) error {
+		return txn.(backend.DecodedSetter).SetDecoded([]byte(key), []byte(value), &d.d, decoded)
+	}))
+}
+
+// TestSetDecoded: what a writer hands over with a value is what the next
+// GetDecoded returns, without decoding, once the write commits; a rollback,
+// a later plain Set, a key the cache does not hold and another decoder all
+// leave it out.
+func TestSetDecoded(t *testing.T) {
+	for _, p := range policies {
+		t.Run(p.name, func(t *testing.T) {
+			b := cache.New(memory.New(), p.opts...)
+			defer b.Close()
+			d, other := newCounting(), newCounting()
+			set(t, b, "k", "1")
+			require.Equal(t, int64(1), getDecoded(t, b, "k", d))
+
+			// The decoded value differs from what decoding gives only so
+			// that the test can tell which one a read returns.
+			setDecoded(t, b, "k", "2", d, 20)
+			require.Equal(t, int64(20), getDecoded(t, b, "k", d), "the handed-over value, at once")
+			require.Equal(t, int64(1), d.calls.Load(), "nothing decoded after the write")
+			v, err := b.Get(t.Context(), []byte("k"), nil)
+			require.NoError(t, err)
+			require.Equal(t, "2", string(v), "the value is written through with it")
+			require.Equal(t, int64(2), getDecoded(t, b, "k", other), "another decoder decodes the value")
+
+			errRollback := errors.New("roll back")
+			err = b.Update(t.Context(), func(txn backend.Txn) error {
+				require.NoError(t, txn.(backend.DecodedSetter).SetDecoded([]byte("k"), []byte("3"), &d.d, 30))
+				return errRollback
+			})
+			require.ErrorIs(t, err, errRollback)
+			require.Equal(t, int64(2), getDecoded(t, b, "k", other), "a rollback hands nothing over")
+
+			require.NoError(t, b.Update(t.Context(), func(txn backend.Txn) error {
+				ds := txn.(backend.DecodedSetter)
+				require.NoError(t, ds.SetDecoded([]byte("k"), []byte("4"), &d.d, 40))
+				return txn.Set([]byte("k"), []byte("5"))
+			}))
+			calls := d.calls.Load()
+			require.Equal(t, int64(5), getDecoded(t, b, "k", d), "a later plain Set of the key wins")
+			require.Equal(t, calls+1, d.calls.Load())
+
+			setDecoded(t, b, "cold", "6", d, 60)
+			require.Equal(t, int64(6), getDecoded(t, b, "cold", d), "a key the cache did not hold is read and decoded")
+		})
+	}
+}

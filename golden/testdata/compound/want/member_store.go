@@ -25,6 +25,7 @@ var memberSchema = store.Schema[MemberKey, Member]{
 	Encode: encodeMember,
 	Decode: decodeMember,
 	Clone:  cloneMember,
+	Exact:  true,
 }
 
 // MemberKey is the compound key of Member records: Org and ID, in this

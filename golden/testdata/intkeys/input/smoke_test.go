@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -110,4 +111,34 @@ func TestWatchKeyTypes(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no counter event")
 	}
+}
+
+// TestExact checks which schemas are marked exact and that, for the one
+// that is, decoding a record's stored form gives it back: the cache layer
+// relies on it to keep written records without decoding them.
+func TestExact(t *testing.T) {
+	require.True(t, counterSchema.Exact, "integers only")
+	require.False(t, readingSchema.Exact, "a float -0 reads back as +0")
+	require.False(t, eventSchema.Exact, "a time loses its monotonic reading and location")
+
+	r := rand.New(rand.NewPCG(1, 2))
+	extremes := []uint64{0, 1, math.MaxUint64, 1 << 63, math.MaxInt64}
+	for i := range 1000 {
+		c := Counter{ID: r.Uint64(), Count: int64(r.Uint64())}
+		if i < len(extremes) {
+			c = Counter{ID: extremes[i], Count: int64(extremes[i])}
+		}
+		b, err := encodeCounter(nil, &c)
+		require.NoError(t, err)
+		var got Counter
+		require.NoError(t, decodeCounter(b, &got))
+		require.Equal(t, c, got)
+	}
+
+	v := Reading{Value: math.Copysign(0, -1)}
+	b, err := encodeReading(nil, &v)
+	require.NoError(t, err)
+	var got Reading
+	require.NoError(t, decodeReading(b, &got))
+	require.False(t, math.Signbit(got.Value), "if -0 now reads back, readingSchema may become exact")
 }

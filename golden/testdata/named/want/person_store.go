@@ -22,6 +22,7 @@ var personSchema = store.Schema[string, Person]{
 	Encode:    encodePerson,
 	Decode:    decodePerson,
 	Clone:     clonePerson,
+	Exact:     true,
 }
 
 // PersonStore is the store of Person records, keyed by Name. It is safe for
