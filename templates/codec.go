@@ -228,13 +228,18 @@ func (e *encoder) field(f *model.Field) []jen.Code {
 }
 
 // nonZero is the condition under which a scalar, []byte, slice or map
-// field is written.
+// field is written: a field left out reads back as its zero value.
 func nonZero(t *model.Type, v val) *jen.Statement {
 	switch t.Kind {
 	case model.Bool:
 		return v.x()
-	case model.Int, model.Uint, model.Float32, model.Float64:
+	case model.Int, model.Uint:
 		return v.x().Op("!=").Lit(0)
+	case model.Float32:
+		// By its bits: -0 equals 0 but must be stored to read back.
+		return jen.Qual("math", "Float32bits").Call(conv(t, "float32", v.x())).Op("!=").Lit(0)
+	case model.Float64:
+		return jen.Qual("math", "Float64bits").Call(conv(t, "float64", v.x())).Op("!=").Lit(0)
 	case model.String:
 		return v.x().Op("!=").Lit("")
 	case model.Fixed:

@@ -9,6 +9,7 @@ import (
 	"context"
 	"iter"
 	"maps"
+	"math"
 	"slices"
 
 	"github.com/synapsed/storegen/runtime/codec"
@@ -248,7 +249,7 @@ func encodeOrder(dst []byte, v *Order) ([]byte, error) {
 	if v.Quantity != 0 {
 		dst = codec.AppendIntField(dst, 0x2bf732f8, 0xebb7, int64(v.Quantity)) // Quantity
 	}
-	if v.Weight != 0 {
+	if math.Float64bits(v.Weight) != 0 {
 		dst = codec.AppendFloat64Field(dst, 0x993014d9, 0x5aa8, v.Weight) // Weight
 	}
 	if v.Paid {

@@ -25,7 +25,7 @@ type Schema[K, V any] struct {
 	// Nil when the type holds something the generator cannot copy.
 	Clone func(src *V) V
 	// Exact is set when decoding the stored form of any record gives a
-	// record equal to it, as for records of strings, booleans, integers
+	// record equal to it, as for records of strings, booleans, numbers
 	// and byte arrays that store every field. With Clone, a write through
 	// a backend that keeps decoded values (backend.DecodedSetter) then
 	// hands over a copy of the record, so that the next Get of it need not

@@ -8,6 +8,7 @@ import (
 	"context"
 	"iter"
 	"maps"
+	"math"
 
 	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/serventis"
@@ -232,7 +233,7 @@ func encodeReading(dst []byte, v *Reading) ([]byte, error) {
 	if v.Kind != "" {
 		dst = codec.AppendStringField(dst, 0x3ff50c63, 0xb5b5, v.Kind) // Kind
 	}
-	if v.Value != 0 {
+	if math.Float64bits(v.Value) != 0 {
 		dst = codec.AppendFloat64Field(dst, 0xd147f96a, 0x5aa8, v.Value) // Value
 	}
 	if v.Labels != nil {

@@ -10,6 +10,7 @@ import (
 	"image"
 	"iter"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -242,10 +243,10 @@ func encodeThing(dst []byte, v *Thing) ([]byte, error) {
 	if v.U64 != 0 {
 		dst = codec.AppendUintField(dst, 0xdc857eb2, 0xfd39, v.U64) // U64
 	}
-	if v.F32 != 0 {
+	if math.Float32bits(v.F32) != 0 {
 		dst = codec.AppendFloat32Field(dst, 0xe6c1f664, 0xdaf3, v.F32) // F32
 	}
-	if v.F64 != 0 {
+	if math.Float64bits(v.F64) != 0 {
 		dst = codec.AppendFloat64Field(dst, 0xe2cebc0b, 0x5aa8, v.F64) // F64
 	}
 	if v.S != "" {
@@ -278,7 +279,7 @@ func encodeThing(dst []byte, v *Thing) ([]byte, error) {
 	if !time.Time(v.Stamp).IsZero() {
 		dst = codec.AppendTimeField(dst, 0x1cfdec24, 0xc6d8, time.Time(v.Stamp)) // Stamp
 	}
-	if v.Ratio != 0 {
+	if math.Float32bits(float32(v.Ratio)) != 0 {
 		dst = codec.AppendFloat32Field(dst, 0x66cd9024, 0xdaf3, float32(v.Ratio)) // Ratio
 	}
 	if v.Tags != nil {

@@ -7,6 +7,7 @@ package intkeys
 import (
 	"context"
 	"iter"
+	"math"
 
 	"github.com/synapsed/storegen/runtime/codec"
 	"github.com/synapsed/storegen/runtime/serventis"
@@ -22,6 +23,7 @@ var readingSchema = store.Schema[int, Reading]{
 	Encode:    encodeReading,
 	Decode:    decodeReading,
 	Clone:     cloneReading,
+	Exact:     true,
 }
 
 // ReadingStore is the store of Reading records, keyed by N. It is safe for
@@ -183,7 +185,7 @@ func encodeReading(dst []byte, v *Reading) ([]byte, error) {
 	if v.N != 0 {
 		dst = codec.AppendIntField(dst, 0xcb0c01d1, 0xebb7, int64(v.N)) // N
 	}
-	if v.Value != 0 {
+	if math.Float64bits(v.Value) != 0 {
 		dst = codec.AppendFloat64Field(dst, 0xd147f96a, 0x5aa8, v.Value) // Value
 	}
 	return dst, nil
