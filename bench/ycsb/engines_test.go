@@ -39,10 +39,14 @@ var (
 	// budget (cache.DefaultMaxBytes), which holds the hot rows and most of
 	// the others. Its hits and misses are counted in cacheHits and
 	// cacheMisses.
-	pebbleLRU = engine{"pebble+lru", func(b *testing.B) backend.Backend {
-		return cache.New(pebbleEngine.open(b), cache.Policy(cache.LRU), cache.OnAccess(countAccess))
-	}}
+	pebbleLRU = engine{"pebble+lru", func(b *testing.B) backend.Backend { return withLRU(pebbleEngine.open(b)) }}
 )
+
+// withLRU puts the LRU read cache with its default budget in front of
+// inner, counting its hits and misses in cacheHits and cacheMisses.
+func withLRU(inner backend.Backend) backend.Backend {
+	return cache.New(inner, cache.Policy(cache.LRU), cache.OnAccess(countAccess))
+}
 
 var cacheHits, cacheMisses atomic.Int64
 

@@ -1,8 +1,10 @@
 package pebble
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -278,4 +280,46 @@ func TestPath(t *testing.T) {
 	defer b.Close()
 	var p backend.Pather = b
 	assert.Equal(t, dir, p.Path())
+}
+
+// TestCompact checks that Compact moves a load out of level 0 and the
+// memtable, keeps every key, and does nothing on an empty or closed
+// database beyond what it says.
+func TestCompact(t *testing.T) {
+	b := openTemp(t)
+	require.NoError(t, b.Compact(t.Context()), "an empty database")
+
+	value := bytes.Repeat([]byte("v"), 1024)
+	const n = 6000 // more than a memtable holds, so the load flushes
+	for batch := 0; batch < n; batch += 500 {
+		require.NoError(t, b.Update(t.Context(), func(tx backend.Txn) error {
+			for i := batch; i < batch+500; i++ {
+				if err := tx.Set(fmt.Appendf(nil, "k%05d", i), value); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+	require.NotZero(t, b.db.Metrics().Levels[0].TablesCount+int64(b.db.Metrics().MemTable.Count), "the load is in level 0 or the memtable")
+
+	require.NoError(t, b.Compact(t.Context()))
+	m := b.db.Metrics()
+	assert.Zero(t, m.Levels[0].TablesCount, "level 0 after Compact")
+	var tables int64
+	for _, l := range m.Levels {
+		tables += l.TablesCount
+	}
+	assert.NotZero(t, tables, "the keys are in tables")
+	for _, i := range []int{0, 2999, n - 1} {
+		got, err := b.Get(t.Context(), fmt.Appendf(nil, "k%05d", i), nil)
+		require.NoError(t, err)
+		assert.Equal(t, value, got)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	require.ErrorIs(t, b.Compact(ctx), context.Canceled)
+	require.NoError(t, b.Close())
+	require.ErrorIs(t, b.Compact(t.Context()), backend.ErrClosed)
 }
