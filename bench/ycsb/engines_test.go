@@ -15,31 +15,36 @@ import (
 	"github.com/synapsed/storegen/runtime/backend/etcd"
 	"github.com/synapsed/storegen/runtime/backend/etcd/etcdtest"
 	"github.com/synapsed/storegen/runtime/backend/memory"
-	"github.com/synapsed/storegen/runtime/backend/pebble"
 	"github.com/synapsed/storegen/runtime/backend/redis"
 	"github.com/synapsed/storegen/runtime/backend/sqlite"
 )
 
-// engine opens an empty backend for a benchmark, starting its server if it
-// has one; whatever it starts ends with b. The durable engines commit
-// without syncing (the benchmarks compare the engines' read and write
-// paths, not the disk's flush latency) and the remote ones run on loopback.
+// engine loads the benchmark's rows into a new database for a benchmark,
+// starting its server if it has one; whatever it starts ends with b. The
+// durable engines commit without syncing (the benchmarks compare the
+// engines' read and write paths, not the disk's flush latency) and the
+// remote ones run on loopback.
 type engine struct {
 	name string
-	open func(b *testing.B) backend.Backend
+	load func(b *testing.B, d *dataset) *RecordStore
+}
+
+// opened is an engine loaded through a store on what open returns.
+func opened(name string, open func(b *testing.B) backend.Backend) engine {
+	return engine{name, func(b *testing.B, d *dataset) *RecordStore { return fill(b, open(b), d) }}
+}
+
+// settled is Pebble under layer, compacted after loading (see loadSettled).
+func settled(name string, layer func(backend.Backend) backend.Backend) engine {
+	return engine{name, func(b *testing.B, d *dataset) *RecordStore { return loadSettled(b, d, layer) }}
 }
 
 var (
-	pebbleEngine = engine{"pebble", func(b *testing.B) backend.Backend {
-		p, err := pebble.Open(b.TempDir(), pebble.NoSync())
-		must(b, err)
-		return p
-	}}
+	pebbleEngine = settled("pebble", func(p backend.Backend) backend.Backend { return p })
 	// pebbleLRU is Pebble behind the LRU read cache with its default
 	// budget (cache.DefaultMaxBytes), which holds the hot rows and most of
-	// the others. Its hits and misses are counted in cacheHits and
-	// cacheMisses.
-	pebbleLRU = engine{"pebble+lru", func(b *testing.B) backend.Backend { return withLRU(pebbleEngine.open(b)) }}
+	// the others.
+	pebbleLRU = settled("pebble+lru", withLRU)
 )
 
 // withLRU puts the LRU read cache with its default budget in front of
@@ -59,30 +64,30 @@ func countAccess(hit bool) {
 }
 
 var engines = []engine{
-	{"memory", func(*testing.B) backend.Backend { return memory.New() }},
+	opened("memory", func(*testing.B) backend.Backend { return memory.New() }),
 	pebbleEngine,
-	{"bbolt", func(b *testing.B) backend.Backend {
+	opened("bbolt", func(b *testing.B) backend.Backend {
 		e, err := bbolt.Open(filepath.Join(b.TempDir(), "bbolt.db"), bbolt.NoSync())
 		must(b, err)
 		return e
-	}},
-	{"sqlite", func(b *testing.B) backend.Backend {
+	}),
+	opened("sqlite", func(b *testing.B) backend.Backend {
 		e, err := sqlite.Open(filepath.Join(b.TempDir(), "sqlite.db"), sqlite.NoSync())
 		must(b, err)
 		return e
-	}},
-	{"redis", func(b *testing.B) backend.Backend {
+	}),
+	opened("redis", func(b *testing.B) backend.Backend {
 		srv := redistest.Start(b)
 		e, err := redis.Open(context.Background(), &goredis.Options{Addr: srv.Addr()})
 		must(b, err)
 		return e
-	}},
-	{"etcd", func(b *testing.B) backend.Backend {
+	}),
+	opened("etcd", func(b *testing.B) backend.Backend {
 		cluster := etcdtest.Start(b)
 		e, err := etcd.Open(context.Background(), cluster.Endpoints())
 		must(b, err)
 		return e
-	}},
+	}),
 	pebbleLRU,
 }
 

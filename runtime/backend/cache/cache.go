@@ -226,6 +226,7 @@ type update struct {
 	registered uint64 // shards this Update holds pending
 	keys       []byte // buffers for the next run's txn
 	writes     []write
+	used       int // the most writes a run recorded in writes
 	run        func(backend.Txn) error
 }
 
@@ -236,8 +237,12 @@ func (b *Backend) newUpdate() any {
 	u.run = func(inner backend.Txn) error {
 		// An engine may run fn again; only the last run may commit.
 		t := &txn{Txn: inner, b: b, keys: u.keys[:0], writes: u.writes[:0]}
+		defer func() {
+			// Even if fn panics, so that release clears what it recorded.
+			u.keys, u.writes = t.keys, t.writes // grown, perhaps
+			u.used = max(u.used, len(t.writes))
+		}()
 		err := u.fn(t)
-		u.keys, u.writes = t.keys, t.writes // grown, perhaps
 		if err != nil {
 			return err
 		}
@@ -255,8 +260,8 @@ const pooledKeyBytes = 64 << 10
 // release returns u to the pool without the values and transactions it
 // refers to.
 func (b *Backend) release(u *update) {
-	clear(u.writes)
-	u.fn, u.last, u.registered = nil, nil, 0
+	clear(u.writes[:u.used])
+	u.fn, u.last, u.registered, u.used = nil, nil, 0, 0
 	u.keys, u.writes = u.keys[:0], u.writes[:0]
 	if cap(u.keys) <= pooledKeyBytes {
 		b.updates.Put(u)
