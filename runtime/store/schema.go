@@ -19,10 +19,10 @@ type Schema[K, V any] struct {
 	// the field (codec.FieldError); the runtime adds store and key.
 	Decode func(b []byte, v *V) error
 	// Clone returns a copy of *src that shares no slice, map or pointed-to
-	// value with it (strings may be shared). With it, a store
-	// over a backend that keeps decoded values (backend.DecodedGetter, as
-	// the cache layer does) decodes a value once and hands out clones.
-	// Nil when the type holds something the generator cannot copy.
+	// value with it (strings may be shared). With it, a store over a
+	// backend that keeps decoded values (backend.DecodedGetter, as the
+	// cache layer does) decodes a value once and hands out clones. Nil
+	// when the type holds something the generator cannot copy.
 	Clone func(src *V) V
 	// Exact is set when decoding the stored form of any record gives a
 	// record equal to it, as for records of strings, booleans, numbers

@@ -283,8 +283,8 @@ func TestPath(t *testing.T) {
 }
 
 // TestCompact checks that Compact moves a load out of level 0 and the
-// memtable, keeps every key, and does nothing on an empty or closed
-// database beyond what it says.
+// memtable and keeps every key, that an empty database is no error, and
+// that an ended context and a closed database are.
 func TestCompact(t *testing.T) {
 	b := openTemp(t)
 	require.NoError(t, b.Compact(t.Context()), "an empty database")
