@@ -46,25 +46,6 @@ func copyableType(t *model.Type) bool {
 	return copyableType(t.Elem) && copyableType(t.Key)
 }
 
-// exact reports whether decoding the stored form of fields gives back
-// what was stored: each holds a string, boolean, integer, float (written
-// by its bits, NaN payloads and -0 included) or byte array, which the
-// codec writes whole and leaves out only when it is zero, and which an
-// assignment copies. Other kinds lose something on the way or may: a time
-// keeps neither its monotonic reading nor its location, a marshaler has
-// its own round trip, slices and maps may come back nil for empty, and
-// nested structs may have fields tagged "-".
-func exact(fields []*model.Field) bool {
-	for _, f := range fields {
-		switch f.Type.Kind {
-		case model.String, model.Bool, model.Int, model.Uint, model.Float32, model.Float64, model.Fixed:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // holdsNoReferences reports whether assigning a value of t copies all of
 // it: no pointers, slices, maps, channels, functions or interfaces at any
 // depth. time.Time counts as a value: its *Location is never modified.

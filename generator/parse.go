@@ -248,7 +248,6 @@ func (p *parser) store(d directive, named *types.Named, st *types.Struct) *model
 	// Resolve the fields. fields[i] belongs to vars[i] and tags[i], and is
 	// nil if its type cannot be stored, so that every field is checked.
 	ok, tagsOK := true, true
-	skipped := false // a field is tagged "-"
 	var (
 		vars   []*types.Var
 		tags   []tag
@@ -266,7 +265,6 @@ func (p *parser) store(d directive, named *types.Named, st *types.Struct) *model
 			continue
 		}
 		if tg.skip {
-			skipped = true
 			continue
 		}
 		t, tok := c.typ(v.Type(), siteOf(v))
@@ -313,7 +311,6 @@ func (p *parser) store(d directive, named *types.Named, st *types.Struct) *model
 	p.keyScans(s)
 	p.names(s)
 	clones(s)
-	s.Exact = !skipped && exact(s.Fields)
 	return p.stringer(s, named, st)
 }
 

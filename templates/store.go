@@ -68,9 +68,6 @@ func (r *renderer) schema() {
 	if s.Names.Clone != "" {
 		items = append(items, field("Clone", jen.Id(s.Names.Clone)))
 	}
-	if s.Exact {
-		items = append(items, field("Exact", jen.True()))
-	}
 	if len(s.Indexes) > 0 {
 		items = append(items, field("Indexes", r.indexDefs()))
 	}

@@ -22,7 +22,6 @@ var recordSchema = store.Schema[string, Record]{
 	Encode:    encodeRecord,
 	Decode:    decodeRecord,
 	Clone:     cloneRecord,
-	Exact:     true,
 }
 
 // RecordStore is the store of Record records, keyed by Key. It is safe for

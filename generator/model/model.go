@@ -43,9 +43,6 @@ type Store struct {
 	// Nested are the structs stored inside this one, each with its own
 	// codec helpers, in order of first use.
 	Nested []*Nested
-	// Exact is set when decoding a record's stored form gives back a
-	// record equal to it (see store.Schema.Exact).
-	Exact bool
 	// Stringer is set when a String method that redacts sensitive fields is
 	// generated.
 	Stringer bool

@@ -200,16 +200,6 @@ type Decoder struct {
 	Decode func(val []byte) (any, error)
 }
 
-// DecodedSetter is an optional capability of the transactions of layers
-// that implement DecodedGetter: with a value, a writer hands over what d
-// would make of it, so that the next GetDecoded of the key with d after
-// the commit returns decoded without decoding. decoded must equal what
-// d.Decode(value) returns, and nobody may modify it afterwards. A layer
-// may keep it or drop it, as it may the value.
-type DecodedSetter interface {
-	SetDecoded(key, value []byte, d *Decoder, decoded any) error
-}
-
 // PrefixEnd returns the smallest key greater than every key that starts
 // with prefix, for use as the hi bound of Range. It returns nil (no upper
 // bound) when prefix is empty or all 0xFF bytes.

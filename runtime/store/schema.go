@@ -24,14 +24,6 @@ type Schema[K, V any] struct {
 	// cache layer does) decodes a value once and hands out clones. Nil
 	// when the type holds something the generator cannot copy.
 	Clone func(src *V) V
-	// Exact is set when decoding the stored form of any record gives a
-	// record equal to it, as for records of strings, booleans, numbers
-	// and byte arrays that store every field. With Clone, a write through
-	// a backend that keeps decoded values (backend.DecodedSetter) then
-	// hands over a copy of the record, so that the next Get of it need not
-	// decode. The generator sets it; a wrong true makes reads through the
-	// cache layer return what was written instead of what was stored.
-	Exact bool
 	// Indexes lists the secondary indexes, in a fixed order that generated
 	// lookups refer to by position.
 	Indexes []Index[V]

@@ -47,9 +47,6 @@ type Table[K, V any] struct {
 	// clone records, serves Get: see getShared.
 	shared  backend.DecodedGetter
 	decoder *backend.Decoder
-	// handOver is set when writes may hand the backend a copy of the
-	// record with its stored form (see set).
-	handOver bool
 
 	conduit *substrates.Conduit[Event[K, V]]
 	events  *substrates.Channel[Event[K, V]]
@@ -90,7 +87,6 @@ func NewTable[K, V any](db *DB, s *Schema[K, V]) *Table[K, V] {
 	}
 	if dg, ok := db.b.(backend.DecodedGetter); ok && s.Clone != nil {
 		t.shared, t.decoder = dg, t.ks.decoder
-		t.handOver = s.Exact
 	}
 	t.conduit, t.events = c, c.Channel(s.Name)
 	return t
@@ -552,7 +548,7 @@ func (t *Table[K, V]) write(tx *Tx, v *V, insert bool) error {
 			return err
 		}
 	}
-	if err := t.set(w, sc.key, sc.enc, v); err != nil {
+	if err := w.Set(sc.key, sc.enc); err != nil {
 		return t.opError(op, k, err)
 	}
 	tx.st.writes++
@@ -564,21 +560,6 @@ func (t *Table[K, V]) write(tx *Tx, v *V, insert bool) error {
 		record(tx, log, kind, k, oldV, v)
 	}
 	return nil
-}
-
-// set writes enc, the stored form of v, at key. When the schema is exact
-// and w keeps decoded values (the cache layer's transactions), it hands w
-// a copy of v as what decoding enc gives, so that the first Get after the
-// commit need not decode it.
-func (t *Table[K, V]) set(w backend.Txn, key, enc []byte, v *V) error {
-	if t.handOver {
-		if ds, ok := w.(backend.DecodedSetter); ok {
-			p := new(V)
-			*p = t.s.Clone(v)
-			return ds.SetDecoded(key, enc, t.decoder, p)
-		}
-	}
-	return w.Set(key, enc)
 }
 
 // updateIndexes moves v's index entries from their values in oldV (nil for

@@ -25,15 +25,7 @@ type write struct {
 	dropped bool
 }
 
-func (t *txn) Set(key, value []byte) error { return t.set(key, value, nil, nil) }
-
-// SetDecoded implements backend.DecodedSetter: the entry the commit writes
-// through holds decoded as d's result, as if a GetDecoded had decoded it.
-func (t *txn) SetDecoded(key, value []byte, d *backend.Decoder, decoded any) error {
-	return t.set(key, value, d, decoded)
-}
-
-func (t *txn) set(key, value []byte, d *backend.Decoder, decoded any) error {
+func (t *txn) Set(key, value []byte) error {
 	if err := t.Txn.Set(key, value); err != nil {
 		return err
 	}
@@ -42,7 +34,7 @@ func (t *txn) set(key, value []byte, d *backend.Decoder, decoded any) error {
 	if t.b.shards[i].holds(key) {
 		// The cache's own copy, since the caller may reuse value; never
 		// nil, since the key is present.
-		w.e, w.kept = entry{value: append([]byte{}, value...), found: true, by: d, decoded: decoded}, true
+		w.e, w.kept = entry{value: append([]byte{}, value...), found: true}, true
 	}
 	t.record(key, w)
 	return nil

@@ -22,7 +22,6 @@ var bookingSchema = store.Schema[string, Booking]{
 	Encode:    encodeBooking,
 	Decode:    decodeBooking,
 	Clone:     cloneBooking,
-	Exact:     true,
 	Indexes: []store.Index[Booking]{
 		{Name: "room", AppendKey: func(dst []byte, v *Booking) []byte { return codec.AppendKeyString(dst, v.Room) }},
 		{Name: "slot", Unique: true, AppendKey: func(dst []byte, v *Booking) []byte {

@@ -25,7 +25,6 @@ var memberSchema = store.Schema[MemberKey, Member]{
 	Encode: encodeMember,
 	Decode: decodeMember,
 	Clone:  cloneMember,
-	Exact:  true,
 }
 
 // MemberKey is the compound key of Member records: Org and ID, in this

@@ -26,7 +26,6 @@ var seatSchema = store.Schema[SeatKey, Seat]{
 	Encode: encodeSeat,
 	Decode: decodeSeat,
 	Clone:  cloneSeat,
-	Exact:  true,
 	Indexes: []store.Index[Seat]{
 		{Name: "holder", AppendKey: func(dst []byte, v *Seat) []byte { return codec.AppendKeyString(dst, v.Holder) }},
 	},

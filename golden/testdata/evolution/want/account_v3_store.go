@@ -22,7 +22,6 @@ var accountV3Schema = store.Schema[string, AccountV3]{
 	Encode:    encodeAccountV3,
 	Decode:    decodeAccountV3,
 	Clone:     cloneAccountV3,
-	Exact:     true,
 }
 
 // AccountV3Store is the store of AccountV3 records, keyed by ID. It is safe

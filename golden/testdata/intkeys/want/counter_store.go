@@ -22,7 +22,6 @@ var counterSchema = store.Schema[uint64, Counter]{
 	Encode:    encodeCounter,
 	Decode:    decodeCounter,
 	Clone:     cloneCounter,
-	Exact:     true,
 }
 
 // CounterStore is the store of Counter records, keyed by ID. It is safe for

@@ -23,7 +23,6 @@ var readingSchema = store.Schema[int, Reading]{
 	Encode:    encodeReading,
 	Decode:    decodeReading,
 	Clone:     cloneReading,
-	Exact:     true,
 }
 
 // ReadingStore is the store of Reading records, keyed by N. It is safe for

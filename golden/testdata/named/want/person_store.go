@@ -22,7 +22,6 @@ var personSchema = store.Schema[string, Person]{
 	Encode:    encodePerson,
 	Decode:    decodePerson,
 	Clone:     clonePerson,
-	Exact:     true,
 }
 
 // PersonStore is the store of Person records, keyed by Name. It is safe for

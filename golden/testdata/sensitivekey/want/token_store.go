@@ -23,7 +23,6 @@ var tokenSchema = store.Schema[[32]byte, Token]{
 	Encode:    encodeToken,
 	Decode:    decodeToken,
 	Clone:     cloneToken,
-	Exact:     true,
 	Indexes: []store.Index[Token]{
 		{Name: "owner", AppendKey: func(dst []byte, v *Token) []byte { return codec.AppendKeyString(dst, v.Owner) }},
 		{Name: "phone", Unique: true, Sensitive: true, AppendKey: func(dst []byte, v *Token) []byte { return codec.AppendKeyString(dst, v.Phone) }},

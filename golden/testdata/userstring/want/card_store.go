@@ -22,7 +22,6 @@ var cardSchema = store.Schema[string, Card]{
 	Encode:    encodeCard,
 	Decode:    decodeCard,
 	Clone:     cloneCard,
-	Exact:     true,
 	Redact: func(v *Card) {
 		v.Number = ""
 	},
