@@ -178,12 +178,11 @@ const warmup = records
 
 // BenchmarkYCSB runs workloads A, B and C on every engine, each on a
 // database freshly loaded with the same rows (Pebble's compacted after the
-// load), so that no workload inherits another's backlog of compactions,
-// and reports operations per second
-// and the processor time the process used per operation (cpu-ns/op, which
-// a busy machine inflates less than ns/op; it leaves out the work of
-// redis-server, which runs in a process of its own). The pebble+lru engine
-// also reports its cache's hit rate.
+// load), so that no workload inherits another's backlog of compactions. It
+// reports operations per second and the processor time the process used
+// per operation (cpu-ns/op, which a busy machine inflates less than ns/op;
+// it leaves out the work of redis-server, which runs in a process of its
+// own). The pebble+lru engine also reports its cache's hit rate.
 func BenchmarkYCSB(b *testing.B) {
 	d := newDataset()
 	plans := make([][]op, len(workloads))
