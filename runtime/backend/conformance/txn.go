@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -179,8 +180,10 @@ func (s *suite) testEmptyKey(t *testing.T) {
 	assertEntries(t, nil, contents(t, b))
 }
 
-// testTxnDone checks that a transaction used after Update returned reports
-// ErrTxDone and writes nothing.
+// testTxnDone checks that a transaction used after Update returned, by
+// committing or by rolling back, reports ErrTxDone and writes nothing.
+// Layers rely on it: the cache layer reuses what it records of a
+// transaction once its Update is over.
 func (s *suite) testTxnDone(t *testing.T) {
 	b := s.fresh(t)
 	put(t, b, entry{"a", "1"})
@@ -189,6 +192,20 @@ func (s *suite) testTxnDone(t *testing.T) {
 		leaked = txn
 		return nil
 	}))
+	checkDone(t, leaked)
+	errRollback := errors.New("roll back")
+	require.ErrorIs(t, b.Update(t.Context(), func(txn backend.Txn) error {
+		leaked = txn
+		return errRollback
+	}), errRollback)
+	checkDone(t, leaked)
+	assertEntries(t, []entry{{"a", "1"}}, contents(t, b))
+}
+
+// checkDone checks that every call of a finished transaction reports
+// ErrTxDone.
+func checkDone(t *testing.T, leaked backend.Txn) {
+	t.Helper()
 	require.NotPanics(t, func() {
 		_, err := leaked.Get([]byte("a"), nil)
 		assert.ErrorIs(t, err, backend.ErrTxDone, "Get")
@@ -199,7 +216,6 @@ func (s *suite) testTxnDone(t *testing.T) {
 		assert.ErrorIs(t, it.Err(), backend.ErrTxDone, "Range.Err")
 		assert.ErrorIs(t, it.Close(), backend.ErrTxDone, "Range.Close")
 	})
-	assertEntries(t, []entry{{"a", "1"}}, contents(t, b))
 }
 
 // testViewClosed checks that a closed view and the iterators it opened
