@@ -2,9 +2,10 @@
 // with jennifer, one file per generated part: the schema and store
 // (store.go), the transaction view (tx.go), compound keys and key scans
 // (keys.go), index definitions and lookups (indexes.go), the value codec
-// (codec.go), the record's deep copy (clone.go), the redacting String method (stringer.go) and change events
-// (events.go). It decides how generated code looks, never whether the input
-// is valid: the generator has checked the model before it gets here.
+// (codec.go), the record's deep copy (clone.go), the redacting String
+// method (stringer.go) and change events (events.go). It decides how
+// generated code looks, never whether the input is valid: the generator
+// has checked the model before it gets here.
 package templates
 
 import (

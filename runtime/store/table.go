@@ -161,20 +161,13 @@ func renderKey(enc []byte) string {
 	return strings.Join(parts, "/")
 }
 
-// decodeOut decodes b into a new V (see viaSpare). On error it returns
-// the zero V.
+// decodeOut decodes b into a new V without the allocation that decoding
+// into a local would cost (its address escapes into the generated decoder,
+// which is called through a func value): it decodes into a pooled value
+// and copies it out. On error it returns the zero V.
 func (t *Table[K, V]) decodeOut(b []byte) (V, error) {
-	return t.viaSpare(func(p *V) error { return t.decode(b, p) })
-}
-
-// viaSpare returns the V that fill writes, without the allocation that
-// filling a local would cost: fill hands it to a schema function, which is
-// called through a func value, so the local's address would escape. It
-// fills a pooled value instead and copies it out. On error it returns the
-// zero V.
-func (t *Table[K, V]) viaSpare(fill func(p *V) error) (V, error) {
 	p := t.spare.Get().(*V)
-	err := fill(p)
+	err := t.decode(b, p)
 	var v V
 	v, *p = *p, v
 	t.spare.Put(p)
